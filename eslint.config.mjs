@@ -1,0 +1,18 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["lib/", ".cache/", ".e2e/", "node_modules/", "scripts/pulumi-cli/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    // The serialized provider shim must call require() at run time: see provider/shim.ts.
+    files: ["provider/shim.ts"],
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+);
