@@ -1,0 +1,39 @@
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Reads a duration given as a number of seconds (`30`, `"30"`) or with a unit (`"500ms"`, `"30s"`, `"2m"`,
+ * `"1h30m"`). Returns milliseconds, or undefined when the value is not a duration, so that the caller can
+ * name the setting in its own error.
+ */
+export function parseDuration(value: unknown): number | undefined {
+  if (typeof value === "number") {
+    return Number.isFinite(value) && value >= 0 ? value * 1_000 : undefined;
+  }
+  if (typeof value !== "string") {
+    return undefined;
+  }
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) {
+    return Number(text) * 1_000;
+  }
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) {
+    return undefined;
+  }
+  return parts.reduce((total, [, amount, unit]) => total + Number(amount) * (UNIT_MS[unit ?? "s"] ?? 0), 0);
+}
+
+/** `250000` → `"4m10s"`: how progress lines and messages show a duration to a person. */
+export function formatDuration(ms: number): string {
+  if (ms < 1_000) {
+    return `${Math.round(ms)}ms`;
+  }
+  const totalSeconds = Math.round(ms / 1_000);
+  const hours = Math.floor(totalSeconds / 3_600);
+  const minutes = Math.floor((totalSeconds % 3_600) / 60);
+  const seconds = totalSeconds % 60;
+  if (hours > 0) {
+    return `${hours}h${minutes}m`;
+  }
+  return minutes > 0 ? `${minutes}m${seconds}s` : `${seconds}s`;
+}
