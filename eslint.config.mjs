@@ -11,6 +11,15 @@ export default tseslint.config(
     },
   },
   {
+    // Plain Node.js scripts run before anything is compiled.
+    files: ["scripts/**/*.js"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: { require: "readonly", __dirname: "readonly", process: "readonly", console: "readonly" },
+    },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     // The serialized provider shim must call require() at run time: see provider/shim.ts.
     files: ["provider/shim.ts"],
     rules: { "@typescript-eslint/no-require-imports": "off" },
