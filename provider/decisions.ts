@@ -1,0 +1,302 @@
+/**
+ * The JobRerun's decisions as plain functions: which inputs are valid, what changed, whether to reschedule,
+ * and what to store. Nothing here touches the network, so every rule is unit-tested without a server.
+ */
+import type { Job, JsonValue, RescheduleOutcome } from "./types";
+import { apiUrlProblem } from "./settings";
+
+/** What the engine sends in place of a value it does not know yet (during preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === "string" && UUID.test(value);
+}
+
+/** The inputs after `check`: defaults filled in. */
+export interface JobRerunInputs {
+  jobId: string;
+  triggers: JsonValue;
+  force: boolean;
+  runOnCreate: boolean;
+  /** Only when given on the resource; otherwise the stack configuration decides. */
+  apiUrl?: string;
+}
+
+/** Everything a JobRerun stores. Inputs are repeated so that `diff`, which only sees old outputs, can compare. */
+export interface JobRerunOutputs {
+  jobId: string;
+  triggers: JsonValue;
+  force: boolean;
+  runOnCreate: boolean;
+  /** The API base URL the resource talked to: the input if given, else the stack configuration's. */
+  apiUrl: string;
+  /** What the last reschedule did; absent until the resource has rescheduled the job once. */
+  outcome?: RescheduleOutcome;
+  /** The job exactly as the API last returned it. */
+  job: Job;
+  /**
+   * The same job as the exact JSON text the API sent. JavaScript and Pulumi numbers are doubles, so an
+   * integer beyond 2^53 (such as a materialized view's `result.snapshot_id`) is only exact here.
+   */
+  jobJson: string;
+  state: string;
+  /** Reschedules this resource has applied over its life. */
+  rescheduleCount: number;
+  lastRescheduledAt?: string;
+}
+
+export const INPUT_DEFAULTS = { force: true, runOnCreate: false } as const;
+
+const INPUT_NAMES = ["jobId", "triggers", "force", "runOnCreate", "apiUrl"];
+/** Output names the program registers (as undefined) so they can be read back; harmless in inputs. */
+const OUTPUT_NAMES = ["outcome", "job", "jobJson", "state", "rescheduleCount", "lastRescheduledAt"];
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+function isUnknown(value: unknown): boolean {
+  return value === UNKNOWN;
+}
+
+/**
+ * Why `value` is not JSON data, naming where inside it the problem is, or undefined when it is JSON data.
+ * Values the engine does not know yet are accepted: they are checked again once known.
+ */
+export function triggersProblem(value: unknown, path = "triggers"): string | undefined {
+  const seen = new Set<object>();
+  const visit = (item: unknown, at: string): string | undefined => {
+    switch (typeof item) {
+      case "string":
+      case "boolean":
+        return undefined;
+      case "number":
+        return Number.isFinite(item) ? undefined : `${at} is ${item}, which JSON cannot hold`;
+      case "undefined":
+        return `${at} is undefined: use null, or leave the key out`;
+      case "function":
+        return `${at} is a function: triggers must be JSON data (strings, numbers, booleans, null, arrays, objects)`;
+      case "symbol":
+        return `${at} is a symbol: triggers must be JSON data`;
+      case "bigint":
+        return `${at} is a bigint: pass it as a string`;
+    }
+    if (item === null) {
+      return undefined;
+    }
+    const object = item as object;
+    if (seen.has(object)) {
+      return `${at} refers back to itself (a cycle): triggers must be JSON data`;
+    }
+    const prototype: unknown = Object.getPrototypeOf(object);
+    if (!Array.isArray(object) && prototype !== Object.prototype && prototype !== null) {
+      const name = (object as { constructor?: { name?: string } }).constructor?.name ?? "object";
+      return `${at} is a ${name}: triggers must be plain JSON data (convert it, e.g. to a string)`;
+    }
+    seen.add(object);
+    const entries: [string, unknown][] = Array.isArray(object)
+      ? object.map((element, index) => [`${at}[${index}]`, element])
+      : Object.entries(object).map(([key, element]) => [`${at}.${key}`, element]);
+    for (const [childPath, child] of entries) {
+      const problem = visit(child, childPath);
+      if (problem !== undefined) {
+        return problem;
+      }
+    }
+    seen.delete(object);
+    return undefined;
+  };
+  return visit(value, path);
+}
+
+/** Validates and completes a JobRerun's inputs. Each failure names the property and the rule it broke. */
+export function checkInputs(news: Record<string, unknown>): {
+  inputs: Record<string, unknown>;
+  failures: CheckFailure[];
+} {
+  const failures: CheckFailure[] = [];
+  const { jobId, triggers, force, runOnCreate, apiUrl } = news;
+
+  if (!isUnknown(jobId) && !isUuid(jobId)) {
+    failures.push({
+      property: "jobId",
+      reason: `jobId must be a Narrative job UUID such as 2a5b9ad7-dc8f-47bb-8e62-843a38f8054c; got ${describe(jobId)}`,
+    });
+  }
+  if (!("triggers" in news) || triggers === undefined) {
+    failures.push({
+      property: "triggers",
+      reason: "triggers is required: give any JSON value (a git SHA, a schema version, a map of file hashes)",
+    });
+  } else {
+    const problem = triggersProblem(triggers);
+    if (problem !== undefined) {
+      failures.push({ property: "triggers", reason: problem });
+    }
+  }
+  for (const [name, value] of [
+    ["force", force],
+    ["runOnCreate", runOnCreate],
+  ] as const) {
+    if (value !== undefined && !isUnknown(value) && typeof value !== "boolean") {
+      failures.push({ property: name, reason: `${name} must be true or false; got ${describe(value)}` });
+    }
+  }
+  if (apiUrl !== undefined && !isUnknown(apiUrl)) {
+    const problem = apiUrlProblem(apiUrl);
+    if (problem !== undefined) {
+      failures.push({ property: "apiUrl", reason: `apiUrl ${problem}` });
+    }
+  }
+  for (const name of Object.keys(news)) {
+    if (name.startsWith("__") || INPUT_NAMES.includes(name) || OUTPUT_NAMES.includes(name)) {
+      continue;
+    }
+    const reason = /token|secret|key|password/i.test(name)
+      ? `${name} is not an input: the API token is read from the stack configuration; set it with \`pulumi config set --secret narrative:token <key>\``
+      : `${name} is not an input of JobRerun (inputs: ${INPUT_NAMES.join(", ")})`;
+    failures.push({ property: name, reason });
+  }
+
+  const inputs: Record<string, unknown> = {
+    ...news,
+    force: force ?? INPUT_DEFAULTS.force,
+    runOnCreate: runOnCreate ?? INPUT_DEFAULTS.runOnCreate,
+  };
+  return { inputs, failures };
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") {
+    return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  }
+  return value === undefined ? "nothing" : typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * A stable text for a JSON value: object keys sorted (their order carries no meaning), array order kept (it
+ * does), and undefined when any part is still unknown.
+ */
+export function canonicalTriggers(value: unknown): string | undefined {
+  let unknown = false;
+  const normalize = (item: unknown): unknown => {
+    if (isUnknown(item)) {
+      unknown = true;
+      return null;
+    }
+    if (Array.isArray(item)) {
+      return item.map(normalize);
+    }
+    if (item !== null && typeof item === "object") {
+      return Object.fromEntries(
+        Object.keys(item)
+          .sort()
+          .map((key) => [key, normalize((item as Record<string, unknown>)[key])]),
+      );
+    }
+    return item;
+  };
+  const text = JSON.stringify(normalize(value)) ?? "null";
+  return unknown ? undefined : text;
+}
+
+/** True only when both trigger values are known and equal as JSON data. */
+export function triggersEqual(olds: unknown, news: unknown): boolean {
+  const before = canonicalTriggers(olds);
+  return before !== undefined && before === canonicalTriggers(news);
+}
+
+export interface RerunDiff {
+  changes: boolean;
+  replaces: string[];
+  deleteBeforeReplace: boolean;
+}
+
+/**
+ * Compares the stored outputs with the new inputs. A new job id is a different resource (replace); new
+ * triggers, or triggers not known yet, are an update that reschedules; other changed inputs are an update
+ * that sends nothing. `__provider` is ignored so that upgrading this package never looks like a change.
+ */
+export function diffInputs(
+  olds: Partial<JobRerunOutputs>,
+  news: Record<string, unknown>,
+  defaultApiUrl: string,
+): RerunDiff {
+  const replaces: string[] = [];
+  if (isUnknown(news["jobId"]) || olds.jobId !== news["jobId"]) {
+    replaces.push("jobId");
+  }
+  const newApiUrl = news["apiUrl"] ?? defaultApiUrl;
+  const changes =
+    replaces.length > 0 ||
+    !triggersEqual(olds.triggers, news["triggers"]) ||
+    (olds.force ?? INPUT_DEFAULTS.force) !== (news["force"] ?? INPUT_DEFAULTS.force) ||
+    (olds.runOnCreate ?? INPUT_DEFAULTS.runOnCreate) !==
+      (news["runOnCreate"] ?? INPUT_DEFAULTS.runOnCreate) ||
+    olds.apiUrl !== newApiUrl;
+  return { changes, replaces, deleteBeforeReplace: false };
+}
+
+/** An update reschedules the job only when the triggers changed; other changes only rewrite the state. */
+export function shouldReschedule(olds: Partial<JobRerunOutputs>, news: JobRerunInputs): boolean {
+  return !triggersEqual(olds.triggers, news.triggers);
+}
+
+/** The API's answer to one call, with the exact text of its job. */
+export interface JobSnapshot {
+  job: Job;
+  jobJson: string;
+}
+
+export interface RescheduleRecord extends JobSnapshot {
+  outcome: RescheduleOutcome;
+  /** When the provider saw the API confirm it, as an ISO 8601 UTC timestamp. */
+  at: string;
+}
+
+/** The outputs after a create, or after an update, given what the API returned. */
+export function rerunOutputs(
+  inputs: JobRerunInputs,
+  apiUrl: string,
+  seen: JobSnapshot,
+  reschedule: RescheduleRecord | undefined,
+  previous?: Partial<JobRerunOutputs>,
+): JobRerunOutputs {
+  const applied = reschedule?.outcome === "rescheduled";
+  const outputs: JobRerunOutputs = {
+    jobId: inputs.jobId,
+    triggers: inputs.triggers,
+    force: inputs.force,
+    runOnCreate: inputs.runOnCreate,
+    apiUrl,
+    job: seen.job,
+    jobJson: seen.jobJson,
+    state: seen.job.state,
+    rescheduleCount: (previous?.rescheduleCount ?? 0) + (applied ? 1 : 0),
+  };
+  const outcome = reschedule?.outcome ?? previous?.outcome;
+  if (outcome !== undefined) {
+    outputs.outcome = outcome;
+  }
+  const lastRescheduledAt = applied ? reschedule.at : previous?.lastRescheduledAt;
+  if (lastRescheduledAt !== undefined) {
+    outputs.lastRescheduledAt = lastRescheduledAt;
+  }
+  return outputs;
+}
+
+/** After a refresh: the job as the API returns it now; everything the resource did stays as it was. */
+export function refreshedOutputs(olds: JobRerunOutputs, seen: JobSnapshot): JobRerunOutputs {
+  return { ...olds, job: seen.job, jobJson: seen.jobJson, state: seen.job.state };
+}
+
+/** The line printed when a reschedule without force left a finished job alone. */
+export function skippedTerminalWarning(job: Job): string {
+  return (
+    `job ${job.job_id} is ${job.state}, so the reschedule left it untouched (outcome skipped_terminal) ` +
+    `because force is false; set force: true on the JobRerun to re-run a finished job`
+  );
+}

@@ -1,0 +1,36 @@
+/**
+ * pulumi-narrative-jobs: re-run a Narrative I/O job from a Pulumi deployment.
+ *
+ * The public surface is this file. The provider implementation (`pulumi-narrative-jobs/provider`) is loaded
+ * by the Pulumi engine, not by programs; the API simulator is exported separately as
+ * `pulumi-narrative-jobs/simulator`.
+ */
+export { JobRerun, type JobRerunArgs } from "./resource";
+export type { JobRerunOutputs } from "./decisions";
+export {
+  NarrativeJobsClient,
+  type NarrativeClientOptions,
+  type FetchedJob,
+  type RescheduleResult,
+  type RetryEvent,
+} from "./client";
+export {
+  NarrativeError,
+  NarrativeApiError,
+  NarrativeTimeoutError,
+  NarrativeNetworkError,
+  NarrativeConfigError,
+} from "./errors";
+export type {
+  Job,
+  JobState,
+  KnownJobState,
+  JobFailure,
+  JobPage,
+  JobOrder,
+  JsonValue,
+  ListJobsFilters,
+  RescheduleOutcome,
+  RescheduleResponse,
+} from "./types";
+export { isTerminalJobState, TERMINAL_JOB_STATES } from "./types";

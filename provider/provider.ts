@@ -1,0 +1,201 @@
+/**
+ * The JobRerun lifecycle as the Pulumi engine drives it. This module is what the serialized shim
+ * (shim.ts) requires by package name inside the provider process, so it is always the installed version of
+ * the package that runs, and none of it is ever written into the state.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { NarrativeJobsClient, type NarrativeClientOptions, type RetryEvent } from "./client";
+import {
+  checkInputs,
+  diffInputs,
+  refreshedOutputs,
+  rerunOutputs,
+  shouldReschedule,
+  skippedTerminalWarning,
+  type JobRerunInputs,
+  type JobRerunOutputs,
+  type RescheduleRecord,
+} from "./decisions";
+import { NarrativeApiError, NarrativeConfigError } from "./errors";
+import { CONFIG_KEYS, ENV_KEYS, resolveSettings, type ConfigSource, type ProviderSettings } from "./settings";
+
+/** Where the provider's messages go. The CLI shows a dynamic provider's stderr as messages. */
+export interface Reporter {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+const stderrReporter: Reporter = {
+  info: (message) => process.stderr.write(`narrative: ${message}\n`),
+  warn: (message) => process.stderr.write(`warning: narrative: ${message}\n`),
+};
+
+export interface ProviderOptions {
+  /** Read when `configure` was not called (older CLIs) and as the fallback for unset configuration. */
+  env?: NodeJS.ProcessEnv;
+  reporter?: Reporter;
+  /** Client options the tests shorten (timeouts, sleep); never the token or URL, which come from settings. */
+  clientOptions?: Partial<Omit<NarrativeClientOptions, "apiUrl" | "token">>;
+  now?: () => Date;
+}
+
+export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
+  private settings: ProviderSettings | undefined;
+  private readonly clients = new Map<string, NarrativeJobsClient>();
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly reporter: Reporter;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: ProviderOptions = {}) {
+    this.env = options.env ?? process.env;
+    this.reporter = options.reporter ?? stderrReporter;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async configure(req: { config: ConfigSource }): Promise<void> {
+    this.settings = resolveSettings(req.config, this.env);
+  }
+
+  async check(
+    _olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<pulumi.dynamic.CheckResult> {
+    const { inputs, failures } = checkInputs(news);
+    return failures.length > 0 ? { inputs, failures } : { inputs };
+  }
+
+  async diff(
+    _id: string,
+    olds: Partial<JobRerunOutputs>,
+    news: Record<string, unknown>,
+  ): Promise<pulumi.dynamic.DiffResult> {
+    return diffInputs(olds, news, this.currentSettings().apiUrl);
+  }
+
+  async create(news: JobRerunInputs): Promise<pulumi.dynamic.CreateResult<JobRerunOutputs>> {
+    const { client, apiUrl } = this.clientFor(news);
+    // Reading first proves the job exists and the token can see it before the resource enters the state.
+    const seen = await client.getJob(news.jobId);
+    let reschedule: RescheduleRecord | undefined;
+    if (news.runOnCreate) {
+      reschedule = await this.reschedule(client, news, seen.job);
+    }
+    const outs = rerunOutputs(news, apiUrl, reschedule ?? seen, reschedule);
+    return { id: news.jobId, outs };
+  }
+
+  async update(
+    _id: string,
+    olds: JobRerunOutputs,
+    news: JobRerunInputs,
+  ): Promise<pulumi.dynamic.UpdateResult<JobRerunOutputs>> {
+    const { client, apiUrl } = this.clientFor(news);
+    if (!shouldReschedule(olds, news)) {
+      // Only inputs such as force or apiUrl changed: nothing to send, the state records the new values.
+      return { outs: rerunOutputs(news, apiUrl, olds, undefined, olds) };
+    }
+    const reschedule = await this.reschedule(client, news, olds.job);
+    return { outs: rerunOutputs(news, apiUrl, reschedule, reschedule, olds) };
+  }
+
+  async read(id: string, props?: JobRerunOutputs): Promise<pulumi.dynamic.ReadResult<JobRerunOutputs>> {
+    if (props === undefined) {
+      return { id };
+    }
+    const { client } = this.clientFor(props);
+    try {
+      const seen = await client.getJob(props.jobId);
+      return { id, props: refreshedOutputs(props, seen) };
+    } catch (error) {
+      if (error instanceof NarrativeApiError && error.status === 404) {
+        // The job is gone on Narrative: returning no id tells the engine the resource no longer exists.
+        this.reporter.warn(
+          `job ${props.jobId} no longer exists on ${client.apiHost}; removing it from the stack`,
+        );
+        return {};
+      }
+      throw error;
+    }
+  }
+
+  async delete(): Promise<void> {
+    // A job cannot be deleted through the API and a rerun cannot be undone: the resource only leaves the state.
+  }
+
+  /** Closes keep-alive connections; the engine ends the provider process itself, tests call this. */
+  dispose(): void {
+    for (const client of this.clients.values()) {
+      client.close();
+    }
+    this.clients.clear();
+  }
+
+  private async reschedule(
+    client: NarrativeJobsClient,
+    inputs: JobRerunInputs,
+    baseline: RescheduleRecord["job"] | undefined,
+  ): Promise<RescheduleRecord> {
+    const result = await client.reschedule(inputs.jobId, {
+      force: inputs.force,
+      ...(baseline ? { baseline } : {}),
+    });
+    if (result.outcome === "skipped_terminal") {
+      this.reporter.warn(skippedTerminalWarning(result.job));
+    }
+    return {
+      outcome: result.outcome,
+      job: result.job,
+      jobJson: result.jobJson,
+      at: this.now().toISOString(),
+    };
+  }
+
+  private currentSettings(): ProviderSettings {
+    // Older CLIs never call configure(); the environment still works there.
+    this.settings ??= resolveSettings(undefined, this.env);
+    return this.settings;
+  }
+
+  private clientFor(inputs: { apiUrl?: string | undefined }): {
+    client: NarrativeJobsClient;
+    apiUrl: string;
+  } {
+    const settings = this.currentSettings();
+    const apiUrl = inputs.apiUrl ?? settings.apiUrl;
+    if (settings.token === undefined) {
+      throw new NarrativeConfigError(
+        `No Narrative API token: set it with \`pulumi config set --secret ${CONFIG_KEYS.token} <key>\` ` +
+          `or the ${ENV_KEYS.token} environment variable. Nothing was sent to ${apiUrl}.`,
+        { property: CONFIG_KEYS.token },
+      );
+    }
+    let client = this.clients.get(apiUrl);
+    if (client === undefined) {
+      client = new NarrativeJobsClient({
+        ...this.options.clientOptions,
+        ...(settings.attemptTimeoutMs !== undefined ? { attemptTimeoutMs: settings.attemptTimeoutMs } : {}),
+        ...(settings.totalTimeoutMs !== undefined ? { totalTimeoutMs: settings.totalTimeoutMs } : {}),
+        apiUrl,
+        token: settings.token,
+        onRetry: (event) => this.reporter.info(retryLine(event)),
+      });
+      this.clients.set(apiUrl, client);
+    }
+    return { client, apiUrl };
+  }
+}
+
+function retryLine(event: RetryEvent): string {
+  const seconds = (event.delayMs / 1_000).toFixed(1);
+  return `${event.call}: attempt ${event.attempt} failed (${event.reason}); retrying in ${seconds}s`;
+}
+
+/** The instance the serialized shim delegates to: one per provider process. */
+const instance = new JobRerunProvider();
+
+export const configure = instance.configure.bind(instance);
+export const check = instance.check.bind(instance);
+export const diff = instance.diff.bind(instance);
+export const create = instance.create.bind(instance);
+export const read = instance.read.bind(instance);
+export const update = instance.update.bind(instance);

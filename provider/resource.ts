@@ -1,0 +1,82 @@
+import * as pulumi from "@pulumi/pulumi";
+import { triggersProblem, type JobRerunOutputs } from "./decisions";
+import { jobRerunProvider } from "./shim";
+import type { Job, JsonValue, RescheduleOutcome } from "./types";
+
+export interface JobRerunArgs {
+  /** The Narrative job to re-run, a UUID. Changing it replaces the resource. */
+  jobId: pulumi.Input<string>;
+  /**
+   * Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up`
+   * reschedules the job. Object key order does not matter; array order does.
+   */
+  triggers: pulumi.Input<unknown>;
+  /** Reschedule even a job that already finished (completed, failed, cancelled). Default true. */
+  force?: pulumi.Input<boolean>;
+  /** Also reschedule when the resource is first created. Default false: creating only reads the job. */
+  runOnCreate?: pulumi.Input<boolean>;
+  /**
+   * The API base URL for this resource, for a second environment. Default: the stack's `narrative:apiUrl`,
+   * then `NARRATIVE_API_URL`, then https://api.narrative.io. The token is never an input.
+   */
+  apiUrl?: pulumi.Input<string>;
+}
+
+/**
+ * Re-runs a Narrative job when its triggers change. `pulumi preview` shows the pending rerun and sends
+ * nothing; `pulumi up` calls `POST /jobs/{job_id}/reschedule` and stores what the API returned.
+ */
+export class JobRerun extends pulumi.dynamic.Resource {
+  declare readonly jobId: pulumi.Output<string>;
+  declare readonly triggers: pulumi.Output<JsonValue>;
+  declare readonly force: pulumi.Output<boolean>;
+  declare readonly runOnCreate: pulumi.Output<boolean>;
+  /** The API base URL the resource talks to. */
+  declare readonly apiUrl: pulumi.Output<string>;
+  /** What the last reschedule did: `rescheduled`, `skipped_terminal`, or undefined before the first one. */
+  declare readonly outcome: pulumi.Output<RescheduleOutcome | undefined>;
+  /** The job exactly as the API last returned it, unknown fields included. */
+  declare readonly job: pulumi.Output<Job>;
+  /** The same job as the exact JSON text the API sent (integers beyond 2^53 are only exact here). */
+  declare readonly jobJson: pulumi.Output<string>;
+  /** The job's state when the API was last asked: pending, running, completed, failed... */
+  declare readonly state: pulumi.Output<string>;
+  /** How many reschedules this resource has applied. */
+  declare readonly rescheduleCount: pulumi.Output<number>;
+  /** When this resource last rescheduled the job (ISO 8601, UTC). */
+  declare readonly lastRescheduledAt: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: JobRerunArgs, opts?: pulumi.CustomResourceOptions) {
+    const outputs: Record<keyof Omit<JobRerunOutputs, keyof JobRerunArgs | "runOnCreate">, undefined> = {
+      outcome: undefined,
+      job: undefined,
+      jobJson: undefined,
+      state: undefined,
+      rescheduleCount: undefined,
+      lastRescheduledAt: undefined,
+    };
+    super(
+      jobRerunProvider,
+      name,
+      {
+        ...args,
+        // A function or a cycle cannot cross to the engine intact, so the program checks triggers itself,
+        // once they are known, with the same rule the provider applies.
+        triggers: pulumi.output(args.triggers as pulumi.Input<JsonValue>).apply((triggers: unknown) => {
+          const problem = triggersProblem(triggers);
+          if (problem !== undefined) {
+            throw new pulumi.InputPropertyError({
+              propertyPath: "triggers",
+              reason: `JobRerun ${name}: ${problem}`,
+            });
+          }
+          return triggers;
+        }),
+        ...outputs,
+      },
+      opts,
+      "narrative",
+      "JobRerun",
+    );
+  }
+}

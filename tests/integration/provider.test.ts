@@ -1,0 +1,383 @@
+/**
+ * The JobRerun provider object, called the way the engine calls it, against the simulator over real HTTP on
+ * loopback. One `describe` per lifecycle line of the contract.
+ */
+import { expect } from "chai";
+import { inspect } from "node:util";
+import { JobRerunProvider, type Reporter } from "../../provider/provider";
+import type { JobRerunInputs, JobRerunOutputs } from "../../provider/decisions";
+import { NarrativeApiError, NarrativeConfigError, NarrativeError } from "../../provider/errors";
+import { SEEDED_JOB_IDS, startSimulator, type Simulator } from "../../provider/simulator";
+
+const TOKEN = "tok-SECRET-7f3a9c";
+const COMPLETED_JOB = SEEDED_JOB_IDS.completed;
+const RUNNING_JOB = SEEDED_JOB_IDS.running;
+const MISSING_JOB = "00000000-0000-4000-8000-000000000000";
+
+interface Harness {
+  sim: Simulator;
+  provider: JobRerunProvider;
+  lines: string[];
+}
+
+async function harness(config: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}): Promise<Harness> {
+  const sim = await startSimulator({ frozen: true, token: TOKEN });
+  const lines: string[] = [];
+  const reporter: Reporter = {
+    info: (message) => lines.push(`info: ${message}`),
+    warn: (message) => lines.push(`warn: ${message}`),
+  };
+  const provider = new JobRerunProvider({
+    env,
+    reporter,
+    // Real timeouts, but short, and retries that do not wait, so a failing API fails the test quickly.
+    clientOptions: { attemptTimeoutMs: 500, totalTimeoutMs: 3_000, baseDelayMs: 1, maxDelayMs: 5 },
+  });
+  const values: Record<string, string> = { "narrative:apiUrl": sim.url, "narrative:token": TOKEN, ...config };
+  await provider.configure({ config: { get: (key) => values[key] } });
+  return { sim, provider, lines };
+}
+
+function inputs(overrides: Partial<JobRerunInputs> = {}): JobRerunInputs {
+  return { jobId: COMPLETED_JOB, triggers: { sql: "abc123" }, force: true, runOnCreate: false, ...overrides };
+}
+
+async function expectFailure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).to.be.instanceOf(Error);
+    return error as Error;
+  }
+  throw new Error("expected the call to fail");
+}
+
+/** Everything an error could leak through: its message, properties, cause chain, and how it prints. */
+function expectNoToken(...things: unknown[]): void {
+  for (const thing of things) {
+    const text = `${inspect(thing, { depth: 10 })} ${JSON.stringify(thing) ?? ""}`;
+    expect(text).not.to.include(TOKEN);
+  }
+}
+
+describe("JobRerun provider against the simulator", () => {
+  let h: Harness;
+
+  afterEach(async () => {
+    h?.provider.dispose();
+    await h?.sim.close();
+  });
+
+  describe("check", () => {
+    beforeEach(async () => {
+      h = await harness();
+    });
+
+    it("fills in the defaults and sends nothing", async () => {
+      const result = await h.provider.check({}, { jobId: COMPLETED_JOB, triggers: "v1" });
+      expect(result.failures).to.equal(undefined);
+      expect(result.inputs).to.deep.equal({
+        jobId: COMPLETED_JOB,
+        triggers: "v1",
+        force: true,
+        runOnCreate: false,
+      });
+      expect(h.sim.requests).to.have.length(0);
+    });
+
+    const badInputs: [string, Record<string, unknown>, string, RegExp][] = [
+      ["a non-UUID jobId", { jobId: "job-42", triggers: 1 }, "jobId", /jobId must be a Narrative job UUID/],
+      ["a jobId holding ../", { jobId: "../../admin", triggers: 1 }, "jobId", /UUID.*"\.\.\/\.\.\/admin"/],
+      [
+        "an http:// apiUrl that is not loopback",
+        { jobId: COMPLETED_JOB, triggers: 1, apiUrl: "http://api.narrative.io" },
+        "apiUrl",
+        /apiUrl must use https:\/\//,
+      ],
+      [
+        "a function inside triggers",
+        { jobId: COMPLETED_JOB, triggers: { build: () => "sha" } },
+        "triggers",
+        /triggers\.build is a function/,
+      ],
+      [
+        "a token given as an input",
+        { jobId: COMPLETED_JOB, triggers: 1, token: TOKEN },
+        "token",
+        /narrative:token/,
+      ],
+    ];
+    for (const [what, news, property, reason] of badInputs) {
+      it(`rejects ${what}, naming ${property}, and sends nothing`, async () => {
+        const result = await h.provider.check({}, news);
+        const failure = result.failures?.find((f) => f.property === property);
+        expect(failure, JSON.stringify(result.failures)).to.not.equal(undefined);
+        expect(failure?.reason).to.match(reason);
+        expectNoToken(result.failures);
+        expect(h.sim.requests).to.have.length(0);
+      });
+    }
+
+    it("lets values that are unknown during preview pass", async () => {
+      const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+      const result = await h.provider.check(
+        {},
+        { jobId: unknown, triggers: { sha: unknown }, apiUrl: unknown },
+      );
+      expect(result.failures).to.equal(undefined);
+    });
+  });
+
+  describe("diff", () => {
+    let olds: JobRerunOutputs;
+
+    beforeEach(async () => {
+      h = await harness();
+      olds = (await h.provider.create(inputs())).outs as JobRerunOutputs;
+      h.sim.reset();
+    });
+
+    it("sees changed triggers as an update, without a request", async () => {
+      const result = await h.provider.diff(COMPLETED_JOB, olds, {
+        ...inputs({ triggers: { sql: "def456" } }),
+      });
+      expect(result).to.deep.include({ changes: true, replaces: [] });
+      expect(h.sim.requests).to.have.length(0);
+    });
+
+    it("compares triggers by value: key order does not matter, array order does", async () => {
+      const reordered = await h.provider.diff(
+        COMPLETED_JOB,
+        { ...olds, triggers: { a: 1, b: [1, 2] } },
+        {
+          ...inputs({ triggers: { b: [1, 2], a: 1 } }),
+        },
+      );
+      expect(reordered.changes).to.equal(false);
+      const swapped = await h.provider.diff(
+        COMPLETED_JOB,
+        { ...olds, triggers: { a: 1, b: [1, 2] } },
+        {
+          ...inputs({ triggers: { a: 1, b: [2, 1] } }),
+        },
+      );
+      expect(swapped.changes).to.equal(true);
+    });
+
+    it("replaces the resource when the job id changes", async () => {
+      const result = await h.provider.diff(COMPLETED_JOB, olds, { ...inputs({ jobId: RUNNING_JOB }) });
+      expect(result).to.deep.include({ changes: true, replaces: ["jobId"] });
+    });
+
+    it("ignores a new __provider text (a new package version)", async () => {
+      const result = await h.provider.diff(
+        COMPLETED_JOB,
+        { ...olds, __provider: "old text" } as JobRerunOutputs,
+        {
+          ...inputs(),
+          __provider: "new text",
+        },
+      );
+      expect(result.changes).to.equal(false);
+    });
+  });
+
+  describe("create", () => {
+    it("reads the job, stores it exactly, and does not reschedule", async () => {
+      h = await harness();
+      const result = await h.provider.create(inputs());
+      expect(result.id).to.equal(COMPLETED_JOB);
+      const outs = result.outs as JobRerunOutputs;
+      expect(outs.state).to.equal("completed");
+      expect(outs.outcome).to.equal(undefined);
+      expect(outs.rescheduleCount).to.equal(0);
+      expect(outs.apiUrl).to.equal(h.sim.url);
+      // The seed page's job carries an integer beyond 2^53: it survives digit for digit in jobJson.
+      expect(outs.jobJson).to.include('"snapshot_id":1724919539450264600');
+      expect(outs.job).to.deep.equal(JSON.parse(outs.jobJson));
+      expect(h.sim.requests.map((r) => `${r.method} ${r.path}`)).to.deep.equal([
+        `GET /jobs/${COMPLETED_JOB}`,
+      ]);
+      expect(h.sim.writes()).to.have.length(0);
+      expectNoToken(outs);
+    });
+
+    it("keeps fields the documentation does not list", async () => {
+      h = await harness();
+      const outs = (await h.provider.create(inputs({ jobId: SEEDED_JOB_IDS.withUnknownFields })))
+        .outs as JobRerunOutputs;
+      const served = h.sim.job(SEEDED_JOB_IDS.withUnknownFields);
+      expect(Object.keys(outs.job)).to.deep.equal(Object.keys(served ?? {}));
+    });
+
+    it("reschedules once on create when runOnCreate is true", async () => {
+      h = await harness();
+      const outs = (await h.provider.create(inputs({ runOnCreate: true }))).outs as JobRerunOutputs;
+      expect(outs.outcome).to.equal("rescheduled");
+      expect(outs.state).to.equal("pending");
+      expect(outs.rescheduleCount).to.equal(1);
+      expect(h.sim.appliedReschedules(COMPLETED_JOB)).to.equal(1);
+    });
+
+    it("fails on a missing job with the job id and the API host, and stores nothing", async () => {
+      h = await harness();
+      const error = await expectFailure(h.provider.create(inputs({ jobId: MISSING_JOB })));
+      expect(error).to.be.instanceOf(NarrativeApiError);
+      expect(error.message).to.include(MISSING_JOB).and.to.include(new URL(h.sim.url).host);
+      expect(h.sim.writes()).to.have.length(0);
+      expectNoToken(error);
+    });
+  });
+
+  describe("update", () => {
+    let olds: JobRerunOutputs;
+
+    beforeEach(async () => {
+      h = await harness();
+      olds = (await h.provider.create(inputs())).outs as JobRerunOutputs;
+    });
+
+    it("reschedules exactly once with force true when the triggers changed", async () => {
+      const news = inputs({ triggers: { sql: "def456" } });
+      const outs = (await h.provider.update(COMPLETED_JOB, olds, news)).outs as JobRerunOutputs;
+      const posts = h.sim.writes();
+      expect(posts.map((r) => `${r.method} ${r.path} ${r.body}`)).to.deep.equal([
+        `POST /jobs/${COMPLETED_JOB}/reschedule {"force":true}`,
+      ]);
+      expect(h.sim.appliedReschedules(COMPLETED_JOB)).to.equal(1);
+      expect(outs.outcome).to.equal("rescheduled");
+      expect(outs.state).to.equal("pending");
+      expect(outs.job.executor).to.equal(undefined);
+      expect(outs.rescheduleCount).to.equal(1);
+      expect(Date.parse(outs.lastRescheduledAt ?? "")).to.be.closeTo(Date.now(), 10_000);
+      expect(outs.triggers).to.deep.equal({ sql: "def456" });
+      expect(outs.jobJson).to.include('"snapshot_id":1724919539450264600');
+    });
+
+    it("sends nothing when only force changed", async () => {
+      h.sim.reset();
+      const outs = (await h.provider.update(COMPLETED_JOB, olds, inputs({ force: false })))
+        .outs as JobRerunOutputs;
+      expect(h.sim.requests).to.have.length(0);
+      expect(outs.force).to.equal(false);
+      expect(outs.rescheduleCount).to.equal(0);
+    });
+
+    it("records skipped_terminal and warns, naming the job and its state, when force is false", async () => {
+      const outs = (await h.provider.update(COMPLETED_JOB, olds, inputs({ force: false, triggers: "v2" })))
+        .outs as JobRerunOutputs;
+      expect(h.sim.writes().map((r) => r.body)).to.deep.equal(['{"force":false}']);
+      expect(outs.outcome).to.equal("skipped_terminal");
+      expect(outs.rescheduleCount).to.equal(0);
+      expect(h.sim.appliedReschedules(COMPLETED_JOB)).to.equal(0);
+      const warning = h.lines.find((line) => line.startsWith("warn:"));
+      expect(warning).to.include(COMPLETED_JOB).and.to.include("completed").and.to.include("force");
+    });
+
+    it("counts reschedules across updates", async () => {
+      const first = (await h.provider.update(COMPLETED_JOB, olds, inputs({ triggers: "v2" })))
+        .outs as JobRerunOutputs;
+      const second = (await h.provider.update(COMPLETED_JOB, first, inputs({ triggers: "v3" })))
+        .outs as JobRerunOutputs;
+      expect(second.rescheduleCount).to.equal(2);
+      expect(h.sim.appliedReschedules(COMPLETED_JOB)).to.equal(2);
+    });
+  });
+
+  describe("read (refresh)", () => {
+    it("updates the stored job from the API", async () => {
+      h = await harness();
+      const created = (await h.provider.create(inputs())).outs as JobRerunOutputs;
+      const updated = (await h.provider.update(COMPLETED_JOB, created, inputs({ triggers: "v2" })))
+        .outs as JobRerunOutputs;
+      h.sim.advance(60_000);
+      const result = await h.provider.read(COMPLETED_JOB, updated);
+      expect(result.id).to.equal(COMPLETED_JOB);
+      expect(result.props?.state).to.equal("completed");
+      expect(result.props?.outcome).to.equal("rescheduled");
+      expect(result.props?.rescheduleCount).to.equal(1);
+      expect(h.sim.writes()).to.have.length(1);
+    });
+
+    it("reports the resource deleted when the job no longer exists", async () => {
+      h = await harness();
+      const outs = (await h.provider.create(inputs())).outs as JobRerunOutputs;
+      const result = await h.provider.read(COMPLETED_JOB, { ...outs, jobId: MISSING_JOB });
+      expect(result.id).to.equal(undefined);
+    });
+  });
+
+  describe("delete", () => {
+    it("sends nothing", async () => {
+      h = await harness();
+      await h.provider.delete();
+      expect(h.sim.requests).to.have.length(0);
+    });
+  });
+
+  describe("bad configuration and API failures: a clear error, no token, no write", () => {
+    it("fails without a token before sending anything", async () => {
+      h = await harness({ "narrative:token": "" });
+      const error = await expectFailure(h.provider.create(inputs()));
+      expect(error).to.be.instanceOf(NarrativeConfigError);
+      expect(error.message).to.include("pulumi config set --secret narrative:token");
+      expect(h.sim.requests).to.have.length(0);
+    });
+
+    it("takes the token from NARRATIVE_API_TOKEN when the stack has none", async () => {
+      h = await harness({ "narrative:token": "" }, { NARRATIVE_API_TOKEN: TOKEN });
+      const result = await h.provider.create(inputs());
+      expect(result.id).to.equal(COMPLETED_JOB);
+    });
+
+    it("explains a 401 by pointing at narrative:token", async () => {
+      h = await harness({ "narrative:token": "tok-wrong" });
+      const error = await expectFailure(h.provider.create(inputs()));
+      expect(error).to.be.instanceOf(NarrativeApiError);
+      expect((error as NarrativeApiError).status).to.equal(401);
+      expect(error.message).to.include("narrative:token");
+      expect(error.message).not.to.include("tok-wrong");
+      expect(h.sim.writes()).to.have.length(0);
+    });
+
+    it("explains a 403 by pointing at the Jobs permission, and stores the old state", async () => {
+      h = await harness();
+      const olds = (await h.provider.create(inputs())).outs as JobRerunOutputs;
+      h.sim.fault(`POST /jobs/${COMPLETED_JOB}/reschedule`, { status: 403 });
+      const error = await expectFailure(h.provider.update(COMPLETED_JOB, olds, inputs({ triggers: "v2" })));
+      expect((error as NarrativeApiError).status).to.equal(403);
+      expect(error.message).to.match(/Jobs permission/);
+      expect(error.message).to.include(COMPLETED_JOB);
+      expect(h.sim.appliedReschedules()).to.equal(0);
+      expectNoToken(error);
+    });
+
+    it("shows the first words of an HTML 502 page when retries run out", async () => {
+      h = await harness();
+      const olds = (await h.provider.create(inputs())).outs as JobRerunOutputs;
+      // Slow enough that the 3 s retry budget runs out before the queue of faults does.
+      h.sim.fault(
+        `GET /jobs/${COMPLETED_JOB}`,
+        ...Array.from({ length: 60 }, () => ({ html: true, latencyMs: 100 })),
+      );
+      const error = await expectFailure(h.provider.read(COMPLETED_JOB, olds));
+      expect(error).to.be.instanceOf(NarrativeApiError);
+      expect((error as NarrativeApiError).status).to.equal(502);
+      expect(error.message).not.to.match(/<html|<body/i);
+      expect(h.lines.some((line) => line.includes("retrying"))).to.equal(true);
+      expectNoToken(error, h.lines);
+      expect(h.sim.writes()).to.have.length(0);
+    });
+
+    it("times out a job read that never answers, naming the call", async () => {
+      h = await harness();
+      h.sim.fault(`GET /jobs/${COMPLETED_JOB}`, ...Array.from({ length: 20 }, () => ({ latencyMs: 5_000 })));
+      const error = await expectFailure(h.provider.create(inputs()));
+      expect(error).to.be.instanceOf(NarrativeError);
+      expect(error.message).to.match(/timed out|time/i);
+      expect(error.message).to.include(COMPLETED_JOB);
+      expectNoToken(error);
+      expect(h.sim.writes()).to.have.length(0);
+    }).timeout(10_000);
+  });
+});
