@@ -4,6 +4,8 @@
  */
 import type { Job, JsonValue, RescheduleOutcome } from "./types";
 import { apiUrlProblem } from "./settings";
+import { parseDuration, formatDuration } from "./duration";
+import { DEFAULT_WAIT_TIMEOUT_MS, MAX_WAIT_TIMEOUT_MS, type WaitEnd, type WaitFor } from "./wait";
 
 /** What the engine sends in place of a value it does not know yet (during preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -22,6 +24,11 @@ export interface JobRerunInputs {
   runOnCreate: boolean;
   /** Only when given on the resource; otherwise the stack configuration decides. */
   apiUrl?: string;
+  waitFor: WaitFor;
+  /** Seconds, or a duration such as "30m" or "2h"; at most 24 hours. */
+  timeout?: number | string;
+  /** Absent means: fail when waiting for a terminal state. */
+  failOnJobFailure?: boolean;
 }
 
 /** Everything a JobRerun stores. Inputs are repeated so that `diff`, which only sees old outputs, can compare. */
@@ -45,13 +52,42 @@ export interface JobRerunOutputs {
   /** Reschedules this resource has applied over its life. */
   rescheduleCount: number;
   lastRescheduledAt?: string;
+  waitFor: WaitFor;
+  timeout?: number | string;
+  failOnJobFailure?: boolean;
+  /**
+   * What the next deployment owes a run this resource started: `follow` when the wait timed out or the
+   * deployment was cancelled while the job was still going (follow it, do not reschedule it again), `rerun` when
+   * the run failed (reschedule it again even though the triggers did not change). Absent when nothing is owed.
+   */
+  unfinishedRun?: UnfinishedRun;
 }
 
-export const INPUT_DEFAULTS = { force: true, runOnCreate: false } as const;
+export type UnfinishedRun = "follow" | "rerun";
 
-const INPUT_NAMES = ["jobId", "triggers", "force", "runOnCreate", "apiUrl"];
+export const INPUT_DEFAULTS = { force: true, runOnCreate: false, waitFor: "none" } as const;
+
+const WAIT_FOR_VALUES: readonly WaitFor[] = ["none", "running", "terminal"];
+const INPUT_NAMES = [
+  "jobId",
+  "triggers",
+  "force",
+  "runOnCreate",
+  "apiUrl",
+  "waitFor",
+  "timeout",
+  "failOnJobFailure",
+];
 /** Output names the program registers (as undefined) so they can be read back; harmless in inputs. */
-const OUTPUT_NAMES = ["outcome", "job", "jobJson", "state", "rescheduleCount", "lastRescheduledAt"];
+const OUTPUT_NAMES = [
+  "outcome",
+  "job",
+  "jobJson",
+  "state",
+  "rescheduleCount",
+  "lastRescheduledAt",
+  "unfinishedRun",
+];
 
 export interface CheckFailure {
   property: string;
@@ -118,7 +154,7 @@ export function checkInputs(news: Record<string, unknown>): {
   failures: CheckFailure[];
 } {
   const failures: CheckFailure[] = [];
-  const { jobId, triggers, force, runOnCreate, apiUrl } = news;
+  const { jobId, triggers, force, runOnCreate, apiUrl, waitFor, timeout } = news;
 
   if (!isUnknown(jobId) && !isUuid(jobId)) {
     failures.push({
@@ -140,6 +176,7 @@ export function checkInputs(news: Record<string, unknown>): {
   for (const [name, value] of [
     ["force", force],
     ["runOnCreate", runOnCreate],
+    ["failOnJobFailure", news["failOnJobFailure"]],
   ] as const) {
     if (value !== undefined && !isUnknown(value) && typeof value !== "boolean") {
       failures.push({ property: name, reason: `${name} must be true or false; got ${describe(value)}` });
@@ -149,6 +186,18 @@ export function checkInputs(news: Record<string, unknown>): {
     const problem = apiUrlProblem(apiUrl);
     if (problem !== undefined) {
       failures.push({ property: "apiUrl", reason: `apiUrl ${problem}` });
+    }
+  }
+  if (waitFor !== undefined && !isUnknown(waitFor) && !WAIT_FOR_VALUES.includes(waitFor as WaitFor)) {
+    failures.push({
+      property: "waitFor",
+      reason: `waitFor must be one of ${WAIT_FOR_VALUES.map((v) => `"${v}"`).join(", ")}; got ${describe(waitFor)}`,
+    });
+  }
+  if (timeout !== undefined && !isUnknown(timeout)) {
+    const problem = timeoutProblem(timeout);
+    if (problem !== undefined) {
+      failures.push({ property: "timeout", reason: problem });
     }
   }
   for (const name of Object.keys(news)) {
@@ -165,8 +214,32 @@ export function checkInputs(news: Record<string, unknown>): {
     ...news,
     force: force ?? INPUT_DEFAULTS.force,
     runOnCreate: runOnCreate ?? INPUT_DEFAULTS.runOnCreate,
+    waitFor: waitFor ?? INPUT_DEFAULTS.waitFor,
   };
   return { inputs, failures };
+}
+
+function timeoutProblem(timeout: unknown): string | undefined {
+  const ms = parseDuration(timeout);
+  if (ms === undefined || ms <= 0) {
+    return `timeout must be a number of seconds or a duration such as "30m" or "2h"; got ${describe(timeout)}`;
+  }
+  if (ms > MAX_WAIT_TIMEOUT_MS) {
+    return `timeout must be at most 24 hours; got ${describe(timeout)}`;
+  }
+  return undefined;
+}
+
+/** How long to wait for the job, from a checked `timeout` input. */
+export function waitTimeoutMs(inputs: Pick<JobRerunInputs, "timeout">): number {
+  return inputs.timeout === undefined
+    ? DEFAULT_WAIT_TIMEOUT_MS
+    : (parseDuration(inputs.timeout) ?? DEFAULT_WAIT_TIMEOUT_MS);
+}
+
+/** A failed or cancelled job fails the deployment by default when the resource waits for the job to finish. */
+export function failsOnJobFailure(inputs: Pick<JobRerunInputs, "waitFor" | "failOnJobFailure">): boolean {
+  return inputs.failOnJobFailure ?? inputs.waitFor === "terminal";
 }
 
 function describe(value: unknown): string {
@@ -236,13 +309,67 @@ export function diffInputs(
     (olds.force ?? INPUT_DEFAULTS.force) !== (news["force"] ?? INPUT_DEFAULTS.force) ||
     (olds.runOnCreate ?? INPUT_DEFAULTS.runOnCreate) !==
       (news["runOnCreate"] ?? INPUT_DEFAULTS.runOnCreate) ||
-    olds.apiUrl !== newApiUrl;
+    olds.apiUrl !== newApiUrl ||
+    (olds.waitFor ?? INPUT_DEFAULTS.waitFor) !== (news["waitFor"] ?? INPUT_DEFAULTS.waitFor) ||
+    olds.timeout !== news["timeout"] ||
+    olds.failOnJobFailure !== news["failOnJobFailure"] ||
+    // A run left unfinished by the last deployment is owed a follow-up even when no input changed.
+    olds.unfinishedRun !== undefined;
   return { changes, replaces, deleteBeforeReplace: false };
 }
 
-/** An update reschedules the job only when the triggers changed; other changes only rewrite the state. */
-export function shouldReschedule(olds: Partial<JobRerunOutputs>, news: JobRerunInputs): boolean {
-  return !triggersEqual(olds.triggers, news.triggers);
+export type UpdatePlan = "reschedule" | "follow" | "nothing";
+
+/**
+ * What an update does. New triggers always reschedule. With the same triggers, a run the last deployment left
+ * unfinished is followed (never rescheduled twice) and a run that failed is rescheduled again; anything else
+ * only rewrites the state.
+ */
+export function planUpdate(olds: Partial<JobRerunOutputs>, news: JobRerunInputs): UpdatePlan {
+  if (!triggersEqual(olds.triggers, news.triggers) || olds.unfinishedRun === "rerun") {
+    return "reschedule";
+  }
+  return olds.unfinishedRun === "follow" && news.waitFor !== "none" ? "follow" : "nothing";
+}
+
+/** How a wait ended, as the deployment must record it. */
+export interface WaitVerdict {
+  unfinishedRun?: UnfinishedRun;
+  /** Set when the update must fail: the job failed, or it is still going when the wait ended. */
+  failure?: string;
+}
+
+export function waitVerdict(
+  end: WaitEnd,
+  job: Job,
+  inputs: Pick<JobRerunInputs, "waitFor" | "failOnJobFailure" | "timeout">,
+): WaitVerdict {
+  if (end === "reached") {
+    if ((job.state === "failed" || job.state === "cancelled") && failsOnJobFailure(inputs)) {
+      const messages = (job.failures ?? [])
+        .map((failure) => failure.message)
+        .filter((message): message is string => typeof message === "string" && message !== "")
+        .slice(-3);
+      const why = messages.length > 0 ? `: ${messages.join("; ")}` : "";
+      return {
+        unfinishedRun: "rerun",
+        failure:
+          `job ${job.job_id} ended ${job.state}${why}. The next \`pulumi up\` reschedules it again; ` +
+          `set failOnJobFailure: false to record a failed run without failing the deployment`,
+      };
+    }
+    return {};
+  }
+  const after =
+    end === "timed-out"
+      ? `the wait timed out after ${formatDuration(waitTimeoutMs(inputs))}`
+      : "the deployment was cancelled";
+  return {
+    unfinishedRun: "follow",
+    failure:
+      `job ${job.job_id} is still ${job.state}: ${after}. The job goes on running on Narrative; the next ` +
+      `\`pulumi up\` follows this run instead of rescheduling it again`,
+  };
 }
 
 /** The API's answer to one call, with the exact text of its job. */
@@ -264,6 +391,7 @@ export function rerunOutputs(
   seen: JobSnapshot,
   reschedule: RescheduleRecord | undefined,
   previous?: Partial<JobRerunOutputs>,
+  unfinishedRun?: UnfinishedRun,
 ): JobRerunOutputs {
   const applied = reschedule?.outcome === "rescheduled";
   const outputs: JobRerunOutputs = {
@@ -276,7 +404,17 @@ export function rerunOutputs(
     jobJson: seen.jobJson,
     state: seen.job.state,
     rescheduleCount: (previous?.rescheduleCount ?? 0) + (applied ? 1 : 0),
+    waitFor: inputs.waitFor,
   };
+  if (inputs.timeout !== undefined) {
+    outputs.timeout = inputs.timeout;
+  }
+  if (inputs.failOnJobFailure !== undefined) {
+    outputs.failOnJobFailure = inputs.failOnJobFailure;
+  }
+  if (unfinishedRun !== undefined) {
+    outputs.unfinishedRun = unfinishedRun;
+  }
   const outcome = reschedule?.outcome ?? previous?.outcome;
   if (outcome !== undefined) {
     outputs.outcome = outcome;

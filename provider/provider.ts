@@ -5,19 +5,25 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { NarrativeJobsClient, type NarrativeClientOptions, type RetryEvent } from "./client";
+import { deploymentCancellation } from "./cancellation";
 import {
   checkInputs,
   diffInputs,
+  planUpdate,
   refreshedOutputs,
   rerunOutputs,
-  shouldReschedule,
   skippedTerminalWarning,
+  waitTimeoutMs,
+  waitVerdict,
   type JobRerunInputs,
   type JobRerunOutputs,
+  type JobSnapshot,
   type RescheduleRecord,
+  type UnfinishedRun,
 } from "./decisions";
 import { NarrativeApiError, NarrativeConfigError } from "./errors";
 import { CONFIG_KEYS, ENV_KEYS, resolveSettings, type ConfigSource, type ProviderSettings } from "./settings";
+import { abortableSleep, DEFAULT_POLL_OPTIONS, waitForJob, type PollOptions, type WaitResult } from "./wait";
 
 /** Where the provider's messages go. The CLI shows a dynamic provider's stderr as messages. */
 export interface Reporter {
@@ -36,7 +42,30 @@ export interface ProviderOptions {
   reporter?: Reporter;
   /** Client options the tests shorten (timeouts, sleep); never the token or URL, which come from settings. */
   clientOptions?: Partial<Omit<NarrativeClientOptions, "apiUrl" | "token">>;
+  /** How often a wait reads the job; the tests shorten it. */
+  pollOptions?: PollOptions;
+  /** Ends waits early, as the engine's Cancel call does in the provider process. */
+  cancellation?: AbortSignal;
   now?: () => Date;
+}
+
+/**
+ * A create or update that did part of its work: the engine records `properties` as the resource's state (marked
+ * as not fully initialised) instead of keeping the old state, so a reschedule that was applied is never lost.
+ * The dynamic provider host turns an error carrying `id` and `properties` into that partial result.
+ */
+export class JobRerunIncompleteError extends Error {
+  readonly reasons: string[];
+
+  constructor(
+    message: string,
+    readonly id: string,
+    readonly properties: JobRerunOutputs,
+  ) {
+    super(message);
+    this.name = "JobRerunIncompleteError";
+    this.reasons = [message];
+  }
 }
 
 export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
@@ -76,12 +105,11 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
     const { client, apiUrl } = this.clientFor(news);
     // Reading first proves the job exists and the token can see it before the resource enters the state.
     const seen = await client.getJob(news.jobId);
-    let reschedule: RescheduleRecord | undefined;
-    if (news.runOnCreate) {
-      reschedule = await this.reschedule(client, news, seen.job);
+    if (!news.runOnCreate) {
+      return { id: news.jobId, outs: rerunOutputs(news, apiUrl, seen, undefined) };
     }
-    const outs = rerunOutputs(news, apiUrl, reschedule ?? seen, reschedule);
-    return { id: news.jobId, outs };
+    const reschedule = await this.reschedule(client, news, seen.job);
+    return { id: news.jobId, outs: await this.followRun(client, news, apiUrl, reschedule, reschedule) };
   }
 
   async update(
@@ -90,12 +118,65 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
     news: JobRerunInputs,
   ): Promise<pulumi.dynamic.UpdateResult<JobRerunOutputs>> {
     const { client, apiUrl } = this.clientFor(news);
-    if (!shouldReschedule(olds, news)) {
+    const plan = planUpdate(olds, news);
+    if (plan === "nothing") {
       // Only inputs such as force or apiUrl changed: nothing to send, the state records the new values.
       return { outs: rerunOutputs(news, apiUrl, olds, undefined, olds) };
     }
-    const reschedule = await this.reschedule(client, news, olds.job);
-    return { outs: rerunOutputs(news, apiUrl, reschedule, reschedule, olds) };
+    const reschedule = plan === "reschedule" ? await this.reschedule(client, news, olds.job) : undefined;
+    return { outs: await this.followRun(client, news, apiUrl, reschedule ?? olds, reschedule, olds) };
+  }
+
+  /**
+   * Waits for the job as the resource asks, after a reschedule or for a run the last deployment left
+   * unfinished, and decides what the state records. From here on the reschedule has been applied, so every way
+   * this can fail records the new triggers (a JobRerunIncompleteError): the next deployment follows or reruns
+   * the job as the verdict says, and never sends the same reschedule twice.
+   */
+  private async followRun(
+    client: NarrativeJobsClient,
+    news: JobRerunInputs,
+    apiUrl: string,
+    start: JobSnapshot,
+    reschedule: RescheduleRecord | undefined,
+    previous?: JobRerunOutputs,
+  ): Promise<JobRerunOutputs> {
+    const outputs = (seen: JobSnapshot, unfinished: UnfinishedRun | undefined): JobRerunOutputs =>
+      rerunOutputs(news, apiUrl, seen, reschedule, previous, unfinished);
+    // A reschedule that left a finished job alone (force: false) started no run to wait for.
+    if (news.waitFor === "none" || reschedule?.outcome === "skipped_terminal") {
+      return outputs(start, undefined);
+    }
+    let result: WaitResult;
+    try {
+      result = await waitForJob(
+        start,
+        news.waitFor,
+        waitTimeoutMs(news),
+        {
+          getJob: (jobId) => client.getJob(jobId),
+          report: (line) => this.reporter.info(line),
+          sleep: abortableSleep,
+          now: () => this.now().getTime(),
+          random: Math.random,
+        },
+        this.options.cancellation ?? deploymentCancellation(),
+        this.options.pollOptions ?? DEFAULT_POLL_OPTIONS,
+      );
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new JobRerunIncompleteError(
+        `${reason}. Job ${news.jobId} was rescheduled and goes on running; the next \`pulumi up\` follows it`,
+        news.jobId,
+        outputs(start, "follow"),
+      );
+    }
+    const verdict = waitVerdict(result.end, result.last.job, news);
+    const outs = outputs(result.last, verdict.unfinishedRun);
+    if (verdict.failure !== undefined) {
+      throw new JobRerunIncompleteError(verdict.failure, news.jobId, outs);
+    }
+    return outs;
   }
 
   async read(id: string, props?: JobRerunOutputs): Promise<pulumi.dynamic.ReadResult<JobRerunOutputs>> {

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { triggersProblem, type JobRerunOutputs } from "./decisions";
 import { jobRerunProvider } from "./shim";
 import type { Job, JsonValue, RescheduleOutcome } from "./types";
+import type { WaitFor } from "./wait";
 
 export interface JobRerunArgs {
   /** The Narrative job to re-run, a UUID. Changing it replaces the resource. */
@@ -20,6 +21,18 @@ export interface JobRerunArgs {
    * then `NARRATIVE_API_URL`, then https://api.narrative.io. The token is never an input.
    */
   apiUrl?: pulumi.Input<string>;
+  /**
+   * Whether `pulumi up` waits after rescheduling: `"none"` (default) returns once the API accepted the
+   * reschedule, `"running"` waits until an executor picked the job up, `"terminal"` until it finished.
+   */
+  waitFor?: pulumi.Input<WaitFor>;
+  /** How long to wait: seconds, or a duration such as `"30m"` or `"2h"`. Default 30 minutes, at most 24 hours. */
+  timeout?: pulumi.Input<number | string>;
+  /**
+   * Fail the deployment when the job ends failed or cancelled, so that the next `pulumi up` reruns it. Default
+   * true when `waitFor` is `"terminal"`.
+   */
+  failOnJobFailure?: pulumi.Input<boolean>;
 }
 
 /**
@@ -45,15 +58,24 @@ export class JobRerun extends pulumi.dynamic.Resource {
   declare readonly rescheduleCount: pulumi.Output<number>;
   /** When this resource last rescheduled the job (ISO 8601, UTC). */
   declare readonly lastRescheduledAt: pulumi.Output<string | undefined>;
+  declare readonly waitFor: pulumi.Output<WaitFor>;
+  declare readonly timeout: pulumi.Output<number | string | undefined>;
+  declare readonly failOnJobFailure: pulumi.Output<boolean | undefined>;
+  /**
+   * What the next `pulumi up` owes a run this resource started: `"follow"` (the wait ended while the job was
+   * still going: follow it, do not reschedule it again) or `"rerun"` (it failed: reschedule it again).
+   */
+  declare readonly unfinishedRun: pulumi.Output<"follow" | "rerun" | undefined>;
 
   constructor(name: string, args: JobRerunArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs: Record<keyof Omit<JobRerunOutputs, keyof JobRerunArgs | "runOnCreate">, undefined> = {
+    const outputs: Record<keyof Omit<JobRerunOutputs, keyof JobRerunArgs>, undefined> = {
       outcome: undefined,
       job: undefined,
       jobJson: undefined,
       state: undefined,
       rescheduleCount: undefined,
       lastRescheduledAt: undefined,
+      unfinishedRun: undefined,
     };
     super(
       jobRerunProvider,

@@ -3,69 +3,31 @@
  * loopback. One `describe` per lifecycle line of the contract.
  */
 import { expect } from "chai";
-import { inspect } from "node:util";
-import { JobRerunProvider, type Reporter } from "../../provider/provider";
-import type { JobRerunInputs, JobRerunOutputs } from "../../provider/decisions";
+import type { JobRerunOutputs } from "../../provider/decisions";
 import { NarrativeApiError, NarrativeConfigError, NarrativeError } from "../../provider/errors";
-import { SEEDED_JOB_IDS, startSimulator, type Simulator } from "../../provider/simulator";
+import { SEEDED_JOB_IDS } from "../../provider/simulator";
+import {
+  COMPLETED_JOB,
+  expectFailure,
+  expectNoToken,
+  providerHarness,
+  rerunInputs as inputs,
+  TOKEN,
+  type Harness,
+} from "../helpers/provider-harness";
 
-const TOKEN = "tok-SECRET-7f3a9c";
-const COMPLETED_JOB = SEEDED_JOB_IDS.completed;
 const RUNNING_JOB = SEEDED_JOB_IDS.running;
 const MISSING_JOB = "00000000-0000-4000-8000-000000000000";
 
-interface Harness {
-  sim: Simulator;
-  provider: JobRerunProvider;
-  lines: string[];
-}
-
 async function harness(config: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}): Promise<Harness> {
-  const sim = await startSimulator({ frozen: true, token: TOKEN });
-  const lines: string[] = [];
-  const reporter: Reporter = {
-    info: (message) => lines.push(`info: ${message}`),
-    warn: (message) => lines.push(`warn: ${message}`),
-  };
-  const provider = new JobRerunProvider({
-    env,
-    reporter,
-    // Real timeouts, but short, and retries that do not wait, so a failing API fails the test quickly.
-    clientOptions: { attemptTimeoutMs: 500, totalTimeoutMs: 3_000, baseDelayMs: 1, maxDelayMs: 5 },
-  });
-  const values: Record<string, string> = { "narrative:apiUrl": sim.url, "narrative:token": TOKEN, ...config };
-  await provider.configure({ config: { get: (key) => values[key] } });
-  return { sim, provider, lines };
-}
-
-function inputs(overrides: Partial<JobRerunInputs> = {}): JobRerunInputs {
-  return { jobId: COMPLETED_JOB, triggers: { sql: "abc123" }, force: true, runOnCreate: false, ...overrides };
-}
-
-async function expectFailure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(Error);
-    return error as Error;
-  }
-  throw new Error("expected the call to fail");
-}
-
-/** Everything an error could leak through: its message, properties, cause chain, and how it prints. */
-function expectNoToken(...things: unknown[]): void {
-  for (const thing of things) {
-    const text = `${inspect(thing, { depth: 10 })} ${JSON.stringify(thing) ?? ""}`;
-    expect(text).not.to.include(TOKEN);
-  }
+  return providerHarness({ config, env });
 }
 
 describe("JobRerun provider against the simulator", () => {
   let h: Harness;
 
   afterEach(async () => {
-    h?.provider.dispose();
-    await h?.sim.close();
+    await h?.close();
   });
 
   describe("check", () => {
@@ -81,6 +43,7 @@ describe("JobRerun provider against the simulator", () => {
         triggers: "v1",
         force: true,
         runOnCreate: false,
+        waitFor: "none",
       });
       expect(h.sim.requests).to.have.length(0);
     });
