@@ -134,7 +134,8 @@ export function triggersProblem(value: unknown, path = "triggers"): string | und
     }
     seen.add(object);
     const entries: [string, unknown][] = Array.isArray(object)
-      ? object.map((element, index) => [`${at}[${index}]`, element])
+      ? // Array.from visits holes in a sparse array (map skips them), so a hole is reported, not a crash.
+        Array.from(object, (element, index) => [`${at}[${index}]`, element])
       : Object.entries(object).map(([key, element]) => [`${at}.${key}`, element]);
     for (const [childPath, child] of entries) {
       const problem = visit(child, childPath);

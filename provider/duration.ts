@@ -25,7 +25,8 @@ export function parseDuration(value: unknown): number | undefined {
 
 /** `250000` → `"4m10s"`: how progress lines and messages show a duration to a person. */
 export function formatDuration(ms: number): string {
-  if (ms < 1_000) {
+  // Compared after rounding, so that 999.6 ms shows as "1s" rather than "1000ms".
+  if (Math.round(ms) < 1_000) {
     return `${Math.round(ms)}ms`;
   }
   const totalSeconds = Math.round(ms / 1_000);

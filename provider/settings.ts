@@ -83,14 +83,14 @@ export function apiUrlProblem(value: unknown): string | undefined {
   try {
     url = new URL(value);
   } catch {
-    return `must be an absolute https:// URL such as https://api.narrative.io; got ${JSON.stringify(value)}`;
+    return `must be an absolute https:// URL such as https://api.narrative.io; got ${shownUrl(value)}`;
   }
   if (url.username !== "" || url.password !== "") {
     // Credentials in the URL would be stored in the state in clear text; the token has its own setting.
     return "must not contain a user name or password: set the token with `pulumi config set --secret narrative:token`";
   }
   if (url.search !== "" || url.hash !== "") {
-    return `must not have a query string or fragment; got ${JSON.stringify(value)}`;
+    return `must not have a query string or fragment; got ${shownUrl(value)}`;
   }
   if (url.protocol === "https:") {
     return undefined;
@@ -99,7 +99,17 @@ export function apiUrlProblem(value: unknown): string | undefined {
     return undefined;
   }
   if (url.protocol === "http:") {
-    return `must use https:// (http:// is accepted only for loopback hosts such as 127.0.0.1); got ${JSON.stringify(value)}`;
+    return `must use https:// (http:// is accepted only for loopback hosts such as 127.0.0.1); got ${shownUrl(value)}`;
   }
-  return `must be an https:// URL; got ${JSON.stringify(value)}`;
+  return `must be an https:// URL; got ${shownUrl(value)}`;
+}
+
+/**
+ * The refused URL as a message may show it. A user name, password, query string or fragment is where a
+ * credential would sit, and a check failure is printed to CI logs, so those parts are never repeated.
+ */
+function shownUrl(value: string): string {
+  // Up to the last "@", since a password may itself hold "@", "?" or "#".
+  const withoutUserInfo = value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[\s\S]*@/i, "$1…@");
+  return JSON.stringify(withoutUserInfo.replace(/[?#][\s\S]*$/, "?…"));
 }

@@ -1,0 +1,1081 @@
+import { expect } from "chai";
+import {
+  INPUT_DEFAULTS,
+  UNKNOWN,
+  canonicalTriggers,
+  checkInputs,
+  diffInputs,
+  failsOnJobFailure,
+  isUuid,
+  planUpdate,
+  refreshedOutputs,
+  rerunOutputs,
+  skippedTerminalWarning,
+  triggersEqual,
+  triggersProblem,
+  waitTimeoutMs,
+  waitVerdict,
+  type CheckFailure,
+  type JobRerunInputs,
+  type JobRerunOutputs,
+  type JobSnapshot,
+  type RescheduleRecord,
+} from "../../provider/decisions";
+import { DEFAULT_API_URL } from "../../provider/settings";
+import type { Job } from "../../provider/types";
+
+const JOB_ID = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";
+const OTHER_JOB_ID = "7c0e5f8a-1b2c-4d3e-9f40-5a6b7c8d9e0f";
+/** Shaped like the documentation's example token, so that a leak would be easy to spot in a failure. */
+const TOKEN = "ldg8uuGibVJNHI9s+dcdIQ==";
+
+/**
+ * The reschedule page's example job as the API sends it, plus a field this package has never heard of. Its
+ * `snapshot_id` is beyond 2^53, so only the text keeps it exactly.
+ */
+const EXAMPLE_JOB_JSON =
+  '{"job_id":"2a5b9ad7-dc8f-47bb-8e62-843a38f8054c","data_plane_id":"f79cbdae-4848-47ca-95e8-69588364d185",' +
+  '"request_source":{"type":"api_user","company_id":1,"user_id":407},"state":"completed","type":"materialize-view",' +
+  '"input":{"nql":"CREATE MATERIALIZED VIEW \\"test_stats\\" AS SELECT \\"value\\" FROM \\"company_data\\".\\"10674\\"",' +
+  '"dataset_id":10736,"stats_enabled":true},"executor":"job-executor-98e1f48e-bf54-4f11-bbd1-73c445120266",' +
+  '"result":{"dataset_id":10736,"snapshot_id":1724919539450264600,"recalculation_id":"abf9a2ec-426b-4751-bd16-fcb435061925"},' +
+  '"created_at":"2023-10-31T11:19:13.400498","updated_at":"2023-10-31T11:25:08.327209","ended_at":"2023-10-31T11:25:08.327194",' +
+  '"priority_hint":{"tier":"gold","weights":[3,1]}}';
+
+function snapshot(overrides: Partial<Job> = {}): JobSnapshot {
+  const job = { ...(JSON.parse(EXAMPLE_JOB_JSON) as Job), ...overrides };
+  return { job, jobJson: Object.keys(overrides).length === 0 ? EXAMPLE_JOB_JSON : JSON.stringify(job) };
+}
+
+function rescheduleRecord(
+  outcome: RescheduleRecord["outcome"],
+  at: string,
+  overrides: Partial<Job> = {},
+): RescheduleRecord {
+  return { ...snapshot(overrides), outcome, at };
+}
+
+function inputs(overrides: Partial<JobRerunInputs> = {}): JobRerunInputs {
+  return {
+    jobId: JOB_ID,
+    triggers: { sql: "3f2a9c", release: "v1.4.0" },
+    force: INPUT_DEFAULTS.force,
+    runOnCreate: INPUT_DEFAULTS.runOnCreate,
+    waitFor: INPUT_DEFAULTS.waitFor,
+    ...overrides,
+  };
+}
+
+/** What a resource stores after a create that rescheduled the job once. */
+function storedOutputs(overrides: Partial<JobRerunOutputs> = {}): JobRerunOutputs {
+  const seen = snapshot();
+  return {
+    jobId: JOB_ID,
+    triggers: { sql: "3f2a9c", release: "v1.4.0" },
+    force: true,
+    runOnCreate: false,
+    apiUrl: DEFAULT_API_URL,
+    outcome: "rescheduled",
+    job: seen.job,
+    jobJson: seen.jobJson,
+    state: seen.job.state,
+    rescheduleCount: 1,
+    lastRescheduledAt: "2024-05-01T10:00:00.000Z",
+    waitFor: "none",
+    ...overrides,
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) {
+      deepFreeze(member);
+    }
+  }
+  return value;
+}
+
+function failuresOf(news: Record<string, unknown>): CheckFailure[] {
+  return checkInputs(news).failures;
+}
+
+/** Asserts that `news` fails check on exactly one property, and returns that failure's reason. */
+function onlyFailure(news: Record<string, unknown>, property: string): string {
+  const failures = failuresOf(news);
+  expect(failures, JSON.stringify(failures)).to.have.length(1);
+  const [failure] = failures;
+  expect(failure?.property).to.equal(property);
+  return failure?.reason ?? "";
+}
+
+function show(value: unknown): string {
+  if (typeof value === "bigint") {
+    return `${value}n`;
+  }
+  if (typeof value === "function" || typeof value === "symbol") {
+    return String(value);
+  }
+  return JSON.stringify(value) ?? String(value);
+}
+
+describe("JobRerun decisions", () => {
+  describe("checkInputs", () => {
+    const valid = (): Record<string, unknown> => ({ jobId: JOB_ID, triggers: { sql: "3f2a9c" } });
+
+    it("accepts a minimal valid input and fills in the defaults force=true, runOnCreate=false", () => {
+      const { inputs: checked, failures } = checkInputs(valid());
+      expect(failures).to.deep.equal([]);
+      expect(checked).to.deep.equal({
+        jobId: JOB_ID,
+        triggers: { sql: "3f2a9c" },
+        force: true,
+        runOnCreate: false,
+        waitFor: "none",
+      });
+      expect(checked).not.to.have.property("apiUrl");
+    });
+
+    it("keeps explicit values rather than the defaults", () => {
+      const { inputs: checked, failures } = checkInputs({
+        ...valid(),
+        force: false,
+        runOnCreate: true,
+        apiUrl: "https://api-dev.narrative.io",
+      });
+      expect(failures).to.deep.equal([]);
+      expect(checked).to.include({ force: false, runOnCreate: true, apiUrl: "https://api-dev.narrative.io" });
+    });
+
+    it("does not modify the inputs it is given", () => {
+      const news = deepFreeze({ jobId: JOB_ID, triggers: { files: ["a", "b"] } });
+      expect(() => checkInputs(news)).not.to.throw();
+      expect(news).to.deep.equal({ jobId: JOB_ID, triggers: { files: ["a", "b"] } });
+    });
+
+    describe("jobId", () => {
+      it("accepts a UUID in either case", () => {
+        expect(failuresOf({ ...valid(), jobId: JOB_ID })).to.deep.equal([]);
+        expect(failuresOf({ ...valid(), jobId: JOB_ID.toUpperCase() })).to.deep.equal([]);
+        expect(isUuid(JOB_ID)).to.equal(true);
+      });
+
+      const notUuids: unknown[] = [
+        "not-a-uuid",
+        "",
+        42,
+        null,
+        true,
+        { id: JOB_ID },
+        [JOB_ID],
+        "../../admin",
+        `${JOB_ID}/../x`,
+        `../${JOB_ID}`,
+        `${JOB_ID}/reschedule`,
+        `${JOB_ID}?force=true`,
+        ` ${JOB_ID}`,
+        `${JOB_ID} `,
+        `${JOB_ID}\n`,
+        `\t${JOB_ID}`,
+        JOB_ID.replace(/-/g, ""),
+        `{${JOB_ID}}`,
+        JOB_ID.slice(0, -1),
+        `${JOB_ID}0`,
+        JOB_ID.replace("2a5b", "2g5b"),
+        encodeURIComponent(`../${JOB_ID}`),
+      ];
+      for (const jobId of notUuids) {
+        it(`refuses ${show(jobId)}, naming jobId and the UUID rule`, () => {
+          const reason = onlyFailure({ ...valid(), jobId }, "jobId");
+          expect(reason).to.match(/^jobId must be a Narrative job UUID/);
+          expect(isUuid(jobId)).to.equal(false);
+        });
+      }
+
+      it("refuses a missing jobId", () => {
+        expect(onlyFailure({ triggers: "x" }, "jobId")).to.include("jobId must be a Narrative job UUID");
+      });
+
+      it("lets a jobId that is not known yet (preview) pass", () => {
+        expect(failuresOf({ ...valid(), jobId: UNKNOWN })).to.deep.equal([]);
+        expect(checkInputs({ ...valid(), jobId: UNKNOWN }).inputs["jobId"]).to.equal(UNKNOWN);
+      });
+    });
+
+    describe("triggers", () => {
+      it("is required", () => {
+        expect(onlyFailure({ jobId: JOB_ID }, "triggers")).to.match(/^triggers is required/);
+        expect(onlyFailure({ jobId: JOB_ID, triggers: undefined }, "triggers")).to.match(
+          /^triggers is required/,
+        );
+      });
+
+      const jsonData: unknown[] = [
+        null,
+        "",
+        "9c1185a5c5e9fc54612808977ee8f548b2258d31",
+        0,
+        -1.5,
+        1e300,
+        true,
+        false,
+        [],
+        {},
+        [1, "two", null, false, [3, [4]], { five: 5 }],
+        { sql: "3f2a9c", schema: { version: 7, columns: ["a", "b"] }, files: { "a.sql": null } },
+        { "": "empty key", "with space": 1, "dotted.key": [true] },
+      ];
+      for (const triggers of jsonData) {
+        it(`accepts JSON data ${show(triggers)}`, () => {
+          expect(failuresOf({ jobId: JOB_ID, triggers })).to.deep.equal([]);
+          expect(checkInputs({ jobId: JOB_ID, triggers }).inputs["triggers"]).to.deep.equal(triggers);
+        });
+      }
+
+      it("accepts an object without a prototype", () => {
+        const triggers = Object.assign(Object.create(null) as Record<string, unknown>, { sql: "abc" });
+        expect(failuresOf({ jobId: JOB_ID, triggers })).to.deep.equal([]);
+      });
+
+      it("accepts the same object twice (a shared value is not a cycle)", () => {
+        const shared = { hash: "abc" };
+        expect(failuresOf({ jobId: JOB_ID, triggers: { a: shared, b: [shared, shared] } })).to.deep.equal([]);
+      });
+
+      it("lets triggers that are not known yet pass, whole or in part", () => {
+        expect(failuresOf({ jobId: JOB_ID, triggers: UNKNOWN })).to.deep.equal([]);
+        expect(
+          failuresOf({ jobId: JOB_ID, triggers: { sql: UNKNOWN, files: ["a", UNKNOWN] } }),
+        ).to.deep.equal([]);
+      });
+
+      class SqlFile {
+        constructor(readonly path: string) {}
+      }
+      const cycle: Record<string, unknown> = { name: "loop" };
+      cycle["self"] = cycle;
+      const arrayCycle: unknown[] = ["a"];
+      arrayCycle.push({ back: arrayCycle });
+      const sparse: unknown[] = ["a"];
+      sparse[2] = "c";
+
+      const notJson: [string, unknown, string, RegExp][] = [
+        ["a function", () => "sha", "triggers", /function.*JSON data/],
+        ["a function inside an array", { files: ["a", "b", () => 1] }, "triggers.files[2]", /function/],
+        [
+          "a method inside an object",
+          { sql: { hash: "x", toJSON: () => "x" } },
+          "triggers.sql.toJSON",
+          /function/,
+        ],
+        ["a symbol", Symbol("sha"), "triggers", /symbol/],
+        ["a nested symbol", { tags: [Symbol.iterator] }, "triggers.tags[0]", /symbol/],
+        [
+          "undefined inside an object",
+          { sql: "x", schema: { version: undefined } },
+          "triggers.schema.version",
+          /undefined.*null/,
+        ],
+        ["undefined inside an array", ["a", undefined], "triggers[1]", /undefined/],
+        ["a hole in an array", sparse, "triggers[1]", /undefined/],
+        ["NaN", Number.NaN, "triggers", /NaN.*JSON cannot hold/],
+        ["Infinity inside an object", { ratio: Number.POSITIVE_INFINITY }, "triggers.ratio", /Infinity/],
+        ["-Infinity inside an array", [1, Number.NEGATIVE_INFINITY], "triggers[1]", /-Infinity/],
+        ["a bigint", 10n, "triggers", /bigint.*string/],
+        ["a nested bigint", { snapshot: { id: 1724919539450264600n } }, "triggers.snapshot.id", /bigint/],
+        ["an object that contains itself", cycle, "triggers.self", /cycle/],
+        ["an array that contains itself", arrayCycle, "triggers[1].back", /cycle/],
+        ["a Date", new Date(0), "triggers", /Date/],
+        ["a nested Date", { at: new Date(0) }, "triggers.at", /Date/],
+        ["a Map", new Map([["a", 1]]), "triggers", /Map/],
+        ["a Set", { ids: new Set([1]) }, "triggers.ids", /Set/],
+        ["a class instance", { file: new SqlFile("a.sql") }, "triggers.file", /SqlFile/],
+        ["a boxed string", new String("abc"), "triggers", /String/],
+        ["a RegExp", [/x/], "triggers[0]", /RegExp/],
+        ["a Buffer", Buffer.from("abc"), "triggers", /Buffer/],
+      ];
+      for (const [what, triggers, path, rule] of notJson) {
+        it(`refuses ${what}, naming ${path}`, () => {
+          const reason = onlyFailure({ jobId: JOB_ID, triggers }, "triggers");
+          expect(reason.startsWith(`${path} `), reason).to.equal(true);
+          expect(reason).to.match(rule);
+          expect(triggersProblem(triggers)).to.equal(reason);
+        });
+      }
+
+      it("names the first problem it meets, in order", () => {
+        const reason = onlyFailure(
+          { jobId: JOB_ID, triggers: { a: [1, () => 2], b: Symbol("s") } },
+          "triggers",
+        );
+        expect(reason).to.match(/^triggers\.a\[1\] is a function/);
+      });
+
+      it("names the path under the name it is given", () => {
+        expect(triggersProblem({ x: () => 1 }, "args.triggers")).to.match(/^args\.triggers\.x is a function/);
+        expect(triggersProblem({ x: 1 }, "args.triggers")).to.equal(undefined);
+      });
+    });
+
+    for (const name of ["force", "runOnCreate"] as const) {
+      describe(name, () => {
+        for (const value of [true, false]) {
+          it(`accepts ${value}`, () => {
+            const { inputs: checked, failures } = checkInputs({ ...valid(), [name]: value });
+            expect(failures).to.deep.equal([]);
+            expect(checked[name]).to.equal(value);
+          });
+        }
+
+        for (const value of ["true", "false", "yes", 1, 0, null, {}, [true]]) {
+          it(`refuses ${show(value)}, naming ${name} and the rule`, () => {
+            const reason = onlyFailure({ ...valid(), [name]: value }, name);
+            expect(reason).to.equal(`${name} must be true or false; got ${show(value)}`);
+          });
+        }
+
+        it("lets a value not known yet pass, and does not replace it with the default", () => {
+          const { inputs: checked, failures } = checkInputs({ ...valid(), [name]: UNKNOWN });
+          expect(failures).to.deep.equal([]);
+          expect(checked[name]).to.equal(UNKNOWN);
+        });
+      });
+    }
+
+    describe("apiUrl", () => {
+      for (const apiUrl of [
+        "https://api.narrative.io",
+        "https://api-dev.narrative.io/",
+        "https://gateway.example.com:8443/narrative",
+        "http://localhost:8080",
+        "http://127.0.0.1:4010",
+        "http://127.45.6.7",
+        "http://[::1]:8080",
+      ]) {
+        it(`accepts ${apiUrl}`, () => {
+          const { inputs: checked, failures } = checkInputs({ ...valid(), apiUrl });
+          expect(failures).to.deep.equal([]);
+          expect(checked["apiUrl"]).to.equal(apiUrl);
+        });
+      }
+
+      const refused: [unknown, RegExp][] = [
+        [
+          "http://api.narrative.io",
+          /^apiUrl must use https:\/\/ \(http:\/\/ is accepted only for loopback hosts/,
+        ],
+        ["http://localhost.evil.example", /^apiUrl must use https:\/\//],
+        ["http://10.0.0.1:8080", /^apiUrl must use https:\/\//],
+        ["api.narrative.io", /^apiUrl must be an absolute https:\/\/ URL/],
+        ["/jobs", /^apiUrl must be an absolute https:\/\/ URL/],
+        ["", /^apiUrl must be an absolute https:\/\/ URL/],
+        [42, /^apiUrl must be an absolute https:\/\/ URL/],
+        [null, /^apiUrl must be an absolute https:\/\/ URL/],
+        ["ftp://api.narrative.io", /^apiUrl must be an https:\/\/ URL/],
+        [`https://user:${TOKEN}@api.narrative.io`, /^apiUrl must not contain a user name or password/],
+        [`https://${encodeURIComponent(TOKEN)}@api.narrative.io`, /^apiUrl must not contain a user name/],
+        [`https://api.narrative.io/?token=${TOKEN}`, /^apiUrl must not have a query string or fragment/],
+        [`https://api.narrative.io/#${TOKEN}`, /^apiUrl must not have a query string or fragment/],
+      ];
+      for (const [apiUrl, rule] of refused) {
+        it(`refuses ${show(apiUrl).replace(TOKEN, "<token>")}, naming apiUrl and the rule`, () => {
+          const reason = onlyFailure({ ...valid(), apiUrl }, "apiUrl");
+          expect(reason).to.match(rule);
+          expect(reason).not.to.include(TOKEN);
+          expect(reason).not.to.include(encodeURIComponent(TOKEN));
+        });
+      }
+
+      it("points credentials in the URL to the token setting", () => {
+        const reason = onlyFailure({ ...valid(), apiUrl: `https://me:${TOKEN}@api.narrative.io` }, "apiUrl");
+        expect(reason).to.include("pulumi config set --secret narrative:token");
+      });
+
+      it("lets an apiUrl not known yet pass", () => {
+        expect(failuresOf({ ...valid(), apiUrl: UNKNOWN })).to.deep.equal([]);
+      });
+    });
+
+    describe("properties that are not inputs", () => {
+      it("refuses an unknown property, naming it and listing the inputs", () => {
+        const reason = onlyFailure({ ...valid(), jobID: JOB_ID }, "jobID");
+        expect(reason).to.match(
+          /^jobID is not an input of JobRerun \(inputs: jobId, triggers, force, runOnCreate, apiUrl/,
+        );
+      });
+
+      for (const name of [
+        "token",
+        "apiToken",
+        "narrativeToken",
+        "NARRATIVE_API_TOKEN",
+        "apiKey",
+        "secret",
+        "password",
+      ]) {
+        it(`refuses ${name}, pointing to the secret stack setting without repeating the value`, () => {
+          const reason = onlyFailure({ ...valid(), [name]: TOKEN }, name);
+          expect(reason).to.match(new RegExp(`^${name} is not an input`));
+          expect(reason).to.include("pulumi config set --secret narrative:token");
+          expect(reason).not.to.include(TOKEN);
+        });
+      }
+
+      it("accepts engine properties such as __provider", () => {
+        expect(failuresOf({ ...valid(), __provider: "exports.handler = ..." })).to.deep.equal([]);
+      });
+
+      it("accepts the output names the resource registers as undefined", () => {
+        const outputs = {
+          outcome: undefined,
+          job: undefined,
+          jobJson: undefined,
+          state: undefined,
+          rescheduleCount: undefined,
+          lastRescheduledAt: undefined,
+          unfinishedRun: undefined,
+        };
+        expect(failuresOf({ ...valid(), ...outputs })).to.deep.equal([]);
+      });
+    });
+
+    it("reports every bad property at once, each failure naming its property, never the token", () => {
+      const failures = failuresOf({
+        jobId: "../../admin",
+        triggers: { files: ["a.sql", "b.sql", () => "c.sql"] },
+        force: "yes",
+        runOnCreate: 1,
+        apiUrl: `https://user:${TOKEN}@api.narrative.io`,
+        apiToken: TOKEN,
+      });
+      expect(failures.map((failure) => failure.property)).to.have.members([
+        "jobId",
+        "triggers",
+        "force",
+        "runOnCreate",
+        "apiUrl",
+        "apiToken",
+      ]);
+      for (const { property, reason } of failures) {
+        expect(reason.startsWith(`${property} `) || reason.startsWith(`${property}.`), reason).to.equal(true);
+      }
+      expect(JSON.stringify(failures)).not.to.include(TOKEN);
+    });
+
+    it("lets an input that is entirely unknown in preview pass", () => {
+      const { failures } = checkInputs({
+        jobId: UNKNOWN,
+        triggers: { sql: UNKNOWN },
+        force: UNKNOWN,
+        runOnCreate: UNKNOWN,
+        apiUrl: UNKNOWN,
+        waitFor: UNKNOWN,
+        timeout: UNKNOWN,
+        failOnJobFailure: UNKNOWN,
+      });
+      expect(failures).to.deep.equal([]);
+    });
+
+    describe("waiting inputs", () => {
+      it("defaults waitFor to none and accepts none, running and terminal", () => {
+        expect(checkInputs(valid()).inputs["waitFor"]).to.equal("none");
+        for (const waitFor of ["none", "running", "terminal"]) {
+          expect(failuresOf({ ...valid(), waitFor }), waitFor).to.deep.equal([]);
+        }
+      });
+
+      it("refuses another waitFor, listing the choices", () => {
+        const reason = onlyFailure({ ...valid(), waitFor: "completed" }, "waitFor");
+        expect(reason).to.equal('waitFor must be one of "none", "running", "terminal"; got "completed"');
+      });
+
+      for (const timeout of [60, "60", "30m", "2h", "1h30m", "24h", 86_400]) {
+        it(`accepts timeout ${show(timeout)}`, () => {
+          expect(failuresOf({ ...valid(), waitFor: "terminal", timeout })).to.deep.equal([]);
+        });
+      }
+
+      for (const timeout of [0, "0s", -5, "soon", "", null, true]) {
+        it(`refuses timeout ${show(timeout)}, naming timeout and the rule`, () => {
+          const reason = onlyFailure({ ...valid(), timeout }, "timeout");
+          expect(reason).to.match(/^timeout must be a number of seconds or a duration/);
+        });
+      }
+
+      for (const timeout of ["25h", "24h1s", 86_401]) {
+        it(`refuses timeout ${show(timeout)} as longer than 24 hours`, () => {
+          expect(onlyFailure({ ...valid(), timeout }, "timeout")).to.match(
+            /^timeout must be at most 24 hours/,
+          );
+        });
+      }
+
+      it("refuses a failOnJobFailure that is not a boolean", () => {
+        expect(onlyFailure({ ...valid(), failOnJobFailure: "no" }, "failOnJobFailure")).to.equal(
+          'failOnJobFailure must be true or false; got "no"',
+        );
+      });
+    });
+  });
+
+  describe("canonicalTriggers and triggersEqual", () => {
+    it("ignores object key order, at every depth", () => {
+      const before = {
+        sql: "abc",
+        schema: { version: 7, columns: [{ name: "a", type: "int" }] },
+        release: "v1",
+      };
+      const after = {
+        release: "v1",
+        schema: { columns: [{ type: "int", name: "a" }], version: 7 },
+        sql: "abc",
+      };
+      expect(triggersEqual(before, after)).to.equal(true);
+      expect(canonicalTriggers(before)).to.equal(canonicalTriggers(after));
+    });
+
+    it("writes objects with sorted keys and keeps array order", () => {
+      expect(canonicalTriggers({ b: 1, a: [3, 1, 2], c: { z: null, y: "x" } })).to.equal(
+        '{"a":[3,1,2],"b":1,"c":{"y":"x","z":null}}',
+      );
+    });
+
+    it("keeps array order significant, at every depth", () => {
+      expect(triggersEqual([1, 2], [2, 1])).to.equal(false);
+      expect(triggersEqual({ files: ["a.sql", "b.sql"] }, { files: ["b.sql", "a.sql"] })).to.equal(false);
+      expect(triggersEqual([{ a: [1, 2] }], [{ a: [2, 1] }])).to.equal(false);
+    });
+
+    it("finds equal values equal", () => {
+      for (const value of [
+        null,
+        "",
+        "sha",
+        0,
+        1.5,
+        true,
+        false,
+        [],
+        {},
+        [null, [{}]],
+        { a: { b: { c: [1] } } },
+      ]) {
+        expect(triggersEqual(value, structuredClone(value)), JSON.stringify(value)).to.equal(true);
+      }
+    });
+
+    const different: [unknown, unknown][] = [
+      [1, "1"],
+      [true, "true"],
+      [null, "null"],
+      [0, false],
+      ["", null],
+      [0, null],
+      [[], {}],
+      [[1], { 0: 1 }],
+      [{ a: null }, {}],
+      [{ a: null }, { a: undefined }],
+      [[null], []],
+      [{ a: 1 }, { a: 1, b: 2 }],
+      [{ a: { b: 1 } }, { a: { b: "1" } }],
+      ["abc", "ABC"],
+      [1, 1.0001],
+    ];
+    for (const [a, b] of different) {
+      it(`tells ${show(a)} from ${show(b)}`, () => {
+        expect(triggersEqual(a, b)).to.equal(false);
+        expect(triggersEqual(b, a)).to.equal(false);
+      });
+    }
+
+    it("never finds a value that is not known yet equal to anything, wherever the unknown is", () => {
+      for (const unknown of [UNKNOWN, { sql: UNKNOWN }, ["a", UNKNOWN], { a: [{ b: UNKNOWN }] }]) {
+        expect(canonicalTriggers(unknown), JSON.stringify(unknown)).to.equal(undefined);
+        expect(triggersEqual({ sql: "abc" }, unknown)).to.equal(false);
+        expect(triggersEqual(unknown, { sql: "abc" })).to.equal(false);
+        expect(triggersEqual(unknown, unknown)).to.equal(false);
+      }
+    });
+
+    it("does not modify the values it compares", () => {
+      const before = deepFreeze({ b: [2, 1], a: { d: 1, c: 2 } });
+      const after = deepFreeze({ a: { c: 2, d: 1 }, b: [2, 1] });
+      expect(triggersEqual(before, after)).to.equal(true);
+      expect(Object.keys(before)).to.deep.equal(["b", "a"]);
+    });
+  });
+
+  describe("diffInputs", () => {
+    /** The checked inputs that match storedOutputs(). */
+    const sameInputs = (): Record<string, unknown> => ({
+      jobId: JOB_ID,
+      triggers: { sql: "3f2a9c", release: "v1.4.0" },
+      force: true,
+      runOnCreate: false,
+      waitFor: "none",
+    });
+    const diff = (
+      olds: Partial<JobRerunOutputs>,
+      news: Record<string, unknown>,
+      defaultApiUrl = DEFAULT_API_URL,
+    ) => diffInputs(deepFreeze(olds), deepFreeze(news), defaultApiUrl);
+
+    it("finds no change, explicitly, when nothing changed", () => {
+      expect(diff(storedOutputs(), sameInputs())).to.deep.equal({
+        changes: false,
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
+    });
+
+    it("finds no change when only the triggers' key order changed", () => {
+      const result = diff(storedOutputs(), {
+        ...sameInputs(),
+        triggers: { release: "v1.4.0", sql: "3f2a9c" },
+      });
+      expect(result.changes).to.equal(false);
+    });
+
+    it("finds an update, not a replacement, when the triggers changed", () => {
+      expect(
+        diff(storedOutputs(), { ...sameInputs(), triggers: { sql: "9d1e00", release: "v1.4.0" } }),
+      ).to.deep.equal({
+        changes: true,
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
+    });
+
+    it("finds an update when the triggers changed type or array order", () => {
+      expect(diff(storedOutputs({ triggers: 1 }), { ...sameInputs(), triggers: "1" }).changes).to.equal(true);
+      expect(
+        diff(storedOutputs({ triggers: ["a", "b"] }), { ...sameInputs(), triggers: ["b", "a"] }).changes,
+      ).to.equal(true);
+    });
+
+    it("finds an update when the triggers are not known yet, in whole or in part", () => {
+      for (const triggers of [UNKNOWN, { sql: UNKNOWN, release: "v1.4.0" }]) {
+        expect(diff(storedOutputs(), { ...sameInputs(), triggers })).to.deep.equal({
+          changes: true,
+          replaces: [],
+          deleteBeforeReplace: false,
+        });
+      }
+    });
+
+    it("replaces the resource when the jobId changed", () => {
+      expect(diff(storedOutputs(), { ...sameInputs(), jobId: OTHER_JOB_ID })).to.deep.equal({
+        changes: true,
+        replaces: ["jobId"],
+        deleteBeforeReplace: false,
+      });
+    });
+
+    it("replaces the resource when the jobId is not known yet", () => {
+      const result = diff(storedOutputs(), { ...sameInputs(), jobId: UNKNOWN });
+      expect(result.replaces).to.deep.equal(["jobId"]);
+      expect(result.changes).to.equal(true);
+    });
+
+    it("replaces only for jobId when the triggers changed too", () => {
+      const result = diff(storedOutputs(), { ...sameInputs(), jobId: OTHER_JOB_ID, triggers: "new" });
+      expect(result.replaces).to.deep.equal(["jobId"]);
+      expect(result.changes).to.equal(true);
+    });
+
+    const otherInputs: [string, Partial<JobRerunOutputs>, Record<string, unknown>][] = [
+      ["force true → false", {}, { force: false }],
+      ["force false → true", { force: false }, { force: true }],
+      ["runOnCreate false → true", {}, { runOnCreate: true }],
+      ["apiUrl default → another", {}, { apiUrl: "https://api-dev.narrative.io" }],
+      ["apiUrl another → default", { apiUrl: "https://api-dev.narrative.io" }, {}],
+      ["apiUrl becomes unknown", {}, { apiUrl: UNKNOWN }],
+      ["force becomes unknown", {}, { force: UNKNOWN }],
+      ["waitFor none → terminal", {}, { waitFor: "terminal" }],
+      ["timeout set", { waitFor: "terminal" }, { waitFor: "terminal", timeout: "1h" }],
+      ["failOnJobFailure set", {}, { failOnJobFailure: false }],
+    ];
+    for (const [what, olds, news] of otherInputs) {
+      it(`finds an update without a replacement when ${what}`, () => {
+        expect(diff(storedOutputs(olds), { ...sameInputs(), ...news })).to.deep.equal({
+          changes: true,
+          replaces: [],
+          deleteBeforeReplace: false,
+        });
+      });
+    }
+
+    it("compares force and runOnCreate with their defaults filled in", () => {
+      const news = { jobId: JOB_ID, triggers: { sql: "3f2a9c", release: "v1.4.0" } };
+      expect(diff(storedOutputs(), news).changes).to.equal(false);
+      const withoutStoredFlags: Partial<JobRerunOutputs> = storedOutputs();
+      delete withoutStoredFlags.force;
+      delete withoutStoredFlags.runOnCreate;
+      expect(diff(withoutStoredFlags, sameInputs()).changes).to.equal(false);
+      expect(diff(storedOutputs({ force: false }), news).changes).to.equal(true);
+      expect(diff(storedOutputs({ runOnCreate: true }), news).changes).to.equal(true);
+    });
+
+    describe("the effective apiUrl", () => {
+      it("compares a missing apiUrl input as the URL the settings give", () => {
+        const olds = storedOutputs({ apiUrl: "https://api-dev.narrative.io" });
+        expect(diff(olds, sameInputs(), "https://api-dev.narrative.io").changes).to.equal(false);
+        expect(diff(olds, sameInputs(), DEFAULT_API_URL).changes).to.equal(true);
+      });
+
+      it("finds no change when an explicit apiUrl equals the URL the resource already used", () => {
+        expect(diff(storedOutputs(), { ...sameInputs(), apiUrl: DEFAULT_API_URL }).changes).to.equal(false);
+        const olds = storedOutputs({ apiUrl: "http://127.0.0.1:4010" });
+        expect(
+          diff(olds, { ...sameInputs(), apiUrl: "http://127.0.0.1:4010" }, DEFAULT_API_URL).changes,
+        ).to.equal(false);
+      });
+
+      it("finds an update when the settings' URL changed under a resource without an apiUrl input", () => {
+        expect(diff(storedOutputs(), sameInputs(), "http://127.0.0.1:4010")).to.deep.equal({
+          changes: true,
+          replaces: [],
+          deleteBeforeReplace: false,
+        });
+      });
+    });
+
+    it("ignores __provider: a different provider alone is no change", () => {
+      const olds = { ...storedOutputs(), __provider: "exports.handler = function old() {}" };
+      const news = { ...sameInputs(), __provider: "exports.handler = function upgraded() {}" };
+      expect(diff(olds, news)).to.deep.equal({ changes: false, replaces: [], deleteBeforeReplace: false });
+    });
+
+    it("owes an update to a run the last deployment left unfinished, even with no input changed", () => {
+      for (const unfinishedRun of ["follow", "rerun"] as const) {
+        const result = diff(storedOutputs({ unfinishedRun }), sameInputs());
+        expect(result).to.deep.equal({ changes: true, replaces: [], deleteBeforeReplace: false });
+      }
+    });
+
+    it("always returns changes as a boolean", () => {
+      const cases: [Partial<JobRerunOutputs>, Record<string, unknown>][] = [
+        [storedOutputs(), sameInputs()],
+        [storedOutputs(), { ...sameInputs(), triggers: "new" }],
+        [storedOutputs(), { ...sameInputs(), jobId: OTHER_JOB_ID }],
+        [{}, {}],
+        [{}, sameInputs()],
+        [storedOutputs(), {}],
+      ];
+      for (const [olds, news] of cases) {
+        expect(diff(olds, news).changes).to.be.a("boolean");
+      }
+    });
+
+    it("is pure: the same answer every time, with frozen arguments", () => {
+      const olds = deepFreeze(storedOutputs());
+      const news = deepFreeze({ ...sameInputs(), triggers: { sql: "new" } });
+      const first = diffInputs(olds, news, DEFAULT_API_URL);
+      expect(diffInputs(olds, news, DEFAULT_API_URL)).to.deep.equal(first);
+      expect(first.replaces).not.to.equal(diffInputs(olds, news, DEFAULT_API_URL).replaces);
+    });
+  });
+
+  describe("planUpdate (whether an update reschedules)", () => {
+    it("reschedules when the triggers changed", () => {
+      expect(
+        planUpdate(storedOutputs(), inputs({ triggers: { sql: "9d1e00", release: "v1.4.0" } })),
+      ).to.equal("reschedule");
+      expect(planUpdate(storedOutputs({ triggers: [1, 2] }), inputs({ triggers: [2, 1] }))).to.equal(
+        "reschedule",
+      );
+    });
+
+    it("sends nothing when only other inputs changed", () => {
+      for (const news of [
+        inputs({ force: false }),
+        inputs({ runOnCreate: true }),
+        inputs({ apiUrl: "https://api-dev.narrative.io" }),
+        inputs({ triggers: { release: "v1.4.0", sql: "3f2a9c" } }),
+      ]) {
+        expect(planUpdate(storedOutputs(), news)).to.equal("nothing");
+      }
+    });
+
+    it("reschedules again a run that failed, even with the same triggers", () => {
+      expect(planUpdate(storedOutputs({ unfinishedRun: "rerun" }), inputs())).to.equal("reschedule");
+    });
+
+    it("follows a run left unfinished instead of rescheduling it twice", () => {
+      const olds = storedOutputs({ unfinishedRun: "follow", waitFor: "terminal" });
+      expect(planUpdate(olds, inputs({ waitFor: "terminal" }))).to.equal("follow");
+      expect(planUpdate(olds, inputs({ waitFor: "running" }))).to.equal("follow");
+      expect(planUpdate(olds, inputs({ waitFor: "none" }))).to.equal("nothing");
+    });
+
+    it("reschedules a run left unfinished when the triggers change again", () => {
+      const olds = storedOutputs({ unfinishedRun: "follow", waitFor: "terminal" });
+      expect(planUpdate(olds, inputs({ waitFor: "terminal", triggers: "next" }))).to.equal("reschedule");
+    });
+  });
+
+  describe("rerunOutputs", () => {
+    const AT = "2024-06-01T12:00:00.000Z";
+
+    it("after a create that only read the job: no outcome, no reschedule, the job as returned", () => {
+      const seen = snapshot();
+      const outs = rerunOutputs(inputs(), DEFAULT_API_URL, seen, undefined);
+      expect(outs).to.deep.equal({
+        jobId: JOB_ID,
+        triggers: { sql: "3f2a9c", release: "v1.4.0" },
+        force: true,
+        runOnCreate: false,
+        apiUrl: DEFAULT_API_URL,
+        job: seen.job,
+        jobJson: EXAMPLE_JOB_JSON,
+        state: "completed",
+        rescheduleCount: 0,
+        waitFor: "none",
+      });
+      expect(outs).not.to.have.property("outcome");
+      expect(outs).not.to.have.property("lastRescheduledAt");
+      expect(outs).not.to.have.property("unfinishedRun");
+    });
+
+    it("keeps the job exactly: equal, the same text, unknown fields and big integers included", () => {
+      const seen = snapshot();
+      const outs = rerunOutputs(inputs(), DEFAULT_API_URL, seen, undefined);
+      expect(outs.job).to.deep.equal(JSON.parse(EXAMPLE_JOB_JSON));
+      expect(outs.job["priority_hint"]).to.deep.equal({ tier: "gold", weights: [3, 1] });
+      expect(outs.jobJson).to.equal(EXAMPLE_JOB_JSON);
+      expect(outs.jobJson).to.include('"snapshot_id":1724919539450264600');
+    });
+
+    it("after a create with runOnCreate that rescheduled: outcome, count 1, the time, the returned job", () => {
+      const record = rescheduleRecord("rescheduled", AT, { state: "pending", executor: null });
+      const outs = rerunOutputs(inputs({ runOnCreate: true }), DEFAULT_API_URL, record, record);
+      expect(outs.outcome).to.equal("rescheduled");
+      expect(outs.rescheduleCount).to.equal(1);
+      expect(outs.lastRescheduledAt).to.equal(AT);
+      expect(outs.job).to.equal(record.job);
+      expect(outs.job.executor).to.equal(null);
+      expect(outs.jobJson).to.equal(record.jobJson);
+      expect(outs.state).to.equal("pending");
+    });
+
+    it("after an update that rescheduled: count incremented, new time and outcome", () => {
+      const previous = storedOutputs({ rescheduleCount: 4, outcome: "skipped_terminal" });
+      const record = rescheduleRecord("rescheduled", AT, { state: "pending" });
+      const outs = rerunOutputs(inputs({ triggers: "new" }), DEFAULT_API_URL, record, record, previous);
+      expect(outs.rescheduleCount).to.equal(5);
+      expect(outs.lastRescheduledAt).to.equal(AT);
+      expect(outs.outcome).to.equal("rescheduled");
+      expect(outs.triggers).to.equal("new");
+    });
+
+    it("after a reschedule that skipped a finished job: count and time unchanged, the outcome says so", () => {
+      const previous = storedOutputs({ rescheduleCount: 2, lastRescheduledAt: "2024-05-01T10:00:00.000Z" });
+      const record = rescheduleRecord("skipped_terminal", AT, { state: "completed" });
+      const outs = rerunOutputs(
+        inputs({ force: false, triggers: "new" }),
+        DEFAULT_API_URL,
+        record,
+        record,
+        previous,
+      );
+      expect(outs.outcome).to.equal("skipped_terminal");
+      expect(outs.rescheduleCount).to.equal(2);
+      expect(outs.lastRescheduledAt).to.equal("2024-05-01T10:00:00.000Z");
+      expect(outs.state).to.equal("completed");
+      expect(outs.force).to.equal(false);
+    });
+
+    it("leaves lastRescheduledAt unset when a skipped reschedule is the first one", () => {
+      const record = rescheduleRecord("skipped_terminal", AT);
+      const outs = rerunOutputs(inputs({ force: false, runOnCreate: true }), DEFAULT_API_URL, record, record);
+      expect(outs.rescheduleCount).to.equal(0);
+      expect(outs).not.to.have.property("lastRescheduledAt");
+      expect(outs.outcome).to.equal("skipped_terminal");
+    });
+
+    it("after an update that sent nothing: outcome, count and time kept from before, new inputs stored", () => {
+      const previous = storedOutputs({ rescheduleCount: 3, outcome: "rescheduled" });
+      const outs = rerunOutputs(
+        inputs({ force: false, apiUrl: "https://api-dev.narrative.io" }),
+        "https://api-dev.narrative.io",
+        previous,
+        undefined,
+        previous,
+      );
+      expect(outs.outcome).to.equal("rescheduled");
+      expect(outs.rescheduleCount).to.equal(3);
+      expect(outs.lastRescheduledAt).to.equal(previous.lastRescheduledAt);
+      expect(outs.force).to.equal(false);
+      expect(outs.apiUrl).to.equal("https://api-dev.narrative.io");
+      expect(outs.job).to.deep.equal(previous.job);
+      expect(outs.jobJson).to.equal(previous.jobJson);
+    });
+
+    it("stores the effective apiUrl it is given, not the missing input", () => {
+      const outs = rerunOutputs(inputs(), "http://127.0.0.1:4010", snapshot(), undefined);
+      expect(outs.apiUrl).to.equal("http://127.0.0.1:4010");
+    });
+
+    it("mirrors the job's state, including a state the package does not know", () => {
+      for (const state of [
+        "pending",
+        "running",
+        "failed",
+        "cancelled",
+        "pending_cancellation",
+        "queued_for_gpu",
+      ]) {
+        const outs = rerunOutputs(inputs(), DEFAULT_API_URL, snapshot({ state }), undefined);
+        expect(outs.state).to.equal(state);
+        expect(outs.job.state).to.equal(state);
+      }
+    });
+
+    it("records the waiting inputs and an unfinished run only when given", () => {
+      const seen = snapshot({ state: "running" });
+      const outs = rerunOutputs(
+        inputs({ waitFor: "terminal", timeout: "1h", failOnJobFailure: false }),
+        DEFAULT_API_URL,
+        seen,
+        undefined,
+        storedOutputs({ unfinishedRun: "follow" }),
+        "rerun",
+      );
+      expect(outs).to.include({
+        waitFor: "terminal",
+        timeout: "1h",
+        failOnJobFailure: false,
+        unfinishedRun: "rerun",
+      });
+      const settled = rerunOutputs(
+        inputs(),
+        DEFAULT_API_URL,
+        seen,
+        undefined,
+        storedOutputs({ unfinishedRun: "follow" }),
+      );
+      expect(settled).not.to.have.property("unfinishedRun");
+      expect(settled).not.to.have.property("timeout");
+      expect(settled).not.to.have.property("failOnJobFailure");
+    });
+
+    it("does not modify what it is given", () => {
+      const previous = deepFreeze(storedOutputs());
+      const record = deepFreeze(rescheduleRecord("rescheduled", AT));
+      expect(() =>
+        rerunOutputs(deepFreeze(inputs()), DEFAULT_API_URL, record, record, previous),
+      ).not.to.throw();
+      expect(previous.rescheduleCount).to.equal(1);
+    });
+  });
+
+  describe("refreshedOutputs", () => {
+    it("takes the job, its text and its state from the API and keeps everything the resource did", () => {
+      const olds = storedOutputs({
+        rescheduleCount: 3,
+        outcome: "skipped_terminal",
+        apiUrl: "http://127.0.0.1:4010",
+      });
+      const seen = snapshot({
+        state: "running",
+        executor: "job-executor-1",
+        brand_new_field: [1, { deep: true }],
+      });
+      const outs = refreshedOutputs(olds, seen);
+      expect(outs).to.deep.equal({ ...olds, job: seen.job, jobJson: seen.jobJson, state: "running" });
+      expect(outs.job).to.equal(seen.job);
+      expect(outs.job["brand_new_field"]).to.deep.equal([1, { deep: true }]);
+      expect(outs.jobJson).to.equal(seen.jobJson);
+      expect(outs.rescheduleCount).to.equal(3);
+      expect(outs.outcome).to.equal("skipped_terminal");
+      expect(outs.lastRescheduledAt).to.equal(olds.lastRescheduledAt);
+      expect(outs.triggers).to.deep.equal(olds.triggers);
+      expect(outs.apiUrl).to.equal("http://127.0.0.1:4010");
+    });
+
+    it("does not modify the stored outputs", () => {
+      const olds = deepFreeze(storedOutputs());
+      const outs = refreshedOutputs(olds, snapshot({ state: "running" }));
+      expect(olds.state).to.equal("completed");
+      expect(outs.state).to.equal("running");
+    });
+  });
+
+  describe("skippedTerminalWarning", () => {
+    for (const state of ["completed", "failed", "cancelled"]) {
+      it(`names the job and its state (${state}), and says how to re-run it`, () => {
+        const warning = skippedTerminalWarning(snapshot({ state }).job);
+        expect(warning).to.include(`job ${JOB_ID} is ${state}`);
+        expect(warning).to.include("skipped_terminal");
+        expect(warning).to.include("force: true");
+      });
+    }
+  });
+
+  describe("waiting decisions", () => {
+    it("waits 30 minutes by default, else the timeout given in seconds or as a duration", () => {
+      expect(waitTimeoutMs({})).to.equal(30 * 60_000);
+      expect(waitTimeoutMs({ timeout: 90 })).to.equal(90_000);
+      expect(waitTimeoutMs({ timeout: "2h" })).to.equal(7_200_000);
+    });
+
+    it("fails on a failed job by default only when waiting for the end", () => {
+      expect(failsOnJobFailure({ waitFor: "terminal" })).to.equal(true);
+      expect(failsOnJobFailure({ waitFor: "running" })).to.equal(false);
+      expect(failsOnJobFailure({ waitFor: "none" })).to.equal(false);
+      expect(failsOnJobFailure({ waitFor: "terminal", failOnJobFailure: false })).to.equal(false);
+      expect(failsOnJobFailure({ waitFor: "running", failOnJobFailure: true })).to.equal(true);
+    });
+
+    it("records nothing owed when the job reached what was waited for", () => {
+      expect(
+        waitVerdict("reached", snapshot({ state: "completed" }).job, { waitFor: "terminal" }),
+      ).to.deep.equal({});
+      expect(
+        waitVerdict("reached", snapshot({ state: "running" }).job, { waitFor: "running" }),
+      ).to.deep.equal({});
+    });
+
+    for (const state of ["failed", "cancelled"]) {
+      it(`fails and owes a rerun when the job ended ${state}, naming the job, its state and its last failures`, () => {
+        const job = snapshot({
+          state,
+          failures: [
+            { message: "one" },
+            { message: "" },
+            { timestamp: "2024-01-01T00:00:00Z" },
+            { message: "two" },
+            { message: "three" },
+            { message: "four" },
+          ],
+        }).job;
+        const verdict = waitVerdict("reached", job, { waitFor: "terminal" });
+        expect(verdict.unfinishedRun).to.equal("rerun");
+        expect(verdict.failure).to.include(`job ${JOB_ID} ended ${state}: two; three; four.`);
+        expect(verdict.failure).not.to.include(": one");
+        expect(verdict.failure).to.include("failOnJobFailure: false");
+      });
+    }
+
+    it("records a failed job without failing when failOnJobFailure is false", () => {
+      const job = snapshot({ state: "failed" }).job;
+      expect(waitVerdict("reached", job, { waitFor: "terminal", failOnJobFailure: false })).to.deep.equal({});
+    });
+
+    it("fails and owes a follow-up when the wait timed out, naming the job, its state and the timeout", () => {
+      const verdict = waitVerdict("timed-out", snapshot({ state: "running" }).job, {
+        waitFor: "terminal",
+        timeout: "1h30m",
+      });
+      expect(verdict.unfinishedRun).to.equal("follow");
+      expect(verdict.failure).to.include(`job ${JOB_ID} is still running: the wait timed out after 1h30m`);
+      expect(verdict.failure).to.match(/follows this run instead of rescheduling it again/);
+    });
+
+    it("fails and owes a follow-up when the deployment was cancelled", () => {
+      const verdict = waitVerdict("cancelled", snapshot({ state: "pending" }).job, { waitFor: "running" });
+      expect(verdict.unfinishedRun).to.equal("follow");
+      expect(verdict.failure).to.include(`job ${JOB_ID} is still pending: the deployment was cancelled`);
+    });
+  });
+});

@@ -1,0 +1,341 @@
+import { expect } from "chai";
+import * as sinon from "sinon";
+import {
+  CONFIG_KEYS,
+  DEFAULT_API_URL,
+  ENV_KEYS,
+  apiUrlProblem,
+  resolveSettings,
+  type ConfigSource,
+} from "../../provider/settings";
+
+/** Shaped like the documentation's example token, so that a leak would be easy to spot in a failure. */
+const TOKEN = "ldg8uuGibVJNHI9s+dcdIQ==";
+
+function config(values: Record<string, string>): ConfigSource {
+  return { get: (key) => values[key] };
+}
+
+/** What resolveSettings threw, so a test can assert on the message. */
+function thrownBy(action: () => unknown): Error {
+  try {
+    action();
+  } catch (error) {
+    expect(error).to.be.instanceOf(Error);
+    return error as Error;
+  }
+  throw new Error("expected the call to throw");
+}
+
+describe("provider settings", () => {
+  it("uses the documented configuration keys, environment variables and default URL", () => {
+    expect(CONFIG_KEYS).to.deep.equal({
+      apiUrl: "narrative:apiUrl",
+      token: "narrative:token",
+      attemptTimeout: "narrative:attemptTimeout",
+      totalTimeout: "narrative:totalTimeout",
+    });
+    expect(ENV_KEYS).to.deep.equal({
+      apiUrl: "NARRATIVE_API_URL",
+      token: "NARRATIVE_API_TOKEN",
+      attemptTimeout: "NARRATIVE_ATTEMPT_TIMEOUT",
+      totalTimeout: "NARRATIVE_TOTAL_TIMEOUT",
+    });
+    expect(DEFAULT_API_URL).to.equal("https://api.narrative.io");
+  });
+
+  describe("resolveSettings", () => {
+    it("falls back to the default URL and leaves the rest unset when nothing is configured", () => {
+      expect(resolveSettings(config({}), {})).to.deep.equal({
+        apiUrl: DEFAULT_API_URL,
+        token: undefined,
+        attemptTimeoutMs: undefined,
+        totalTimeoutMs: undefined,
+      });
+    });
+
+    it("reads every setting from the stack configuration", () => {
+      const settings = resolveSettings(
+        config({
+          "narrative:apiUrl": "https://api-dev.narrative.io",
+          "narrative:token": TOKEN,
+          "narrative:attemptTimeout": "10s",
+          "narrative:totalTimeout": "3m",
+        }),
+        {},
+      );
+      expect(settings).to.deep.equal({
+        apiUrl: "https://api-dev.narrative.io",
+        token: TOKEN,
+        attemptTimeoutMs: 10_000,
+        totalTimeoutMs: 180_000,
+      });
+    });
+
+    it("reads every setting from the environment when the configuration does not set it", () => {
+      const settings = resolveSettings(config({}), {
+        NARRATIVE_API_URL: "http://127.0.0.1:4010",
+        NARRATIVE_API_TOKEN: TOKEN,
+        NARRATIVE_ATTEMPT_TIMEOUT: "5",
+        NARRATIVE_TOTAL_TIMEOUT: "1m30s",
+      });
+      expect(settings).to.deep.equal({
+        apiUrl: "http://127.0.0.1:4010",
+        token: TOKEN,
+        attemptTimeoutMs: 5_000,
+        totalTimeoutMs: 90_000,
+      });
+    });
+
+    it("lets the configuration win over the environment, key by key", () => {
+      const env = {
+        NARRATIVE_API_URL: "https://from-env.example",
+        NARRATIVE_API_TOKEN: "env-token",
+        NARRATIVE_ATTEMPT_TIMEOUT: "1s",
+        NARRATIVE_TOTAL_TIMEOUT: "1m",
+      };
+      expect(
+        resolveSettings(config({ "narrative:apiUrl": "https://from-config.example" }), env),
+      ).to.deep.equal({
+        apiUrl: "https://from-config.example",
+        token: "env-token",
+        attemptTimeoutMs: 1_000,
+        totalTimeoutMs: 60_000,
+      });
+      expect(resolveSettings(config({ "narrative:token": TOKEN }), env).token).to.equal(TOKEN);
+      expect(resolveSettings(config({ "narrative:attemptTimeout": "7s" }), env).attemptTimeoutMs).to.equal(
+        7_000,
+      );
+      expect(resolveSettings(config({ "narrative:totalTimeout": "2m" }), env).totalTimeoutMs).to.equal(
+        120_000,
+      );
+    });
+
+    it("treats an empty configuration value as unset and falls back to the environment", () => {
+      const settings = resolveSettings(
+        config({
+          "narrative:apiUrl": "",
+          "narrative:token": "",
+          "narrative:attemptTimeout": "",
+          "narrative:totalTimeout": "",
+        }),
+        {
+          NARRATIVE_API_URL: "https://api-dev.narrative.io",
+          NARRATIVE_API_TOKEN: TOKEN,
+          NARRATIVE_ATTEMPT_TIMEOUT: "2s",
+          NARRATIVE_TOTAL_TIMEOUT: "20s",
+        },
+      );
+      expect(settings).to.deep.equal({
+        apiUrl: "https://api-dev.narrative.io",
+        token: TOKEN,
+        attemptTimeoutMs: 2_000,
+        totalTimeoutMs: 20_000,
+      });
+    });
+
+    it("treats an empty environment variable as unset", () => {
+      const settings = resolveSettings(config({ "narrative:apiUrl": "" }), {
+        NARRATIVE_API_URL: "",
+        NARRATIVE_API_TOKEN: "",
+        NARRATIVE_ATTEMPT_TIMEOUT: "",
+        NARRATIVE_TOTAL_TIMEOUT: "",
+      });
+      expect(settings).to.deep.equal({
+        apiUrl: DEFAULT_API_URL,
+        token: undefined,
+        attemptTimeoutMs: undefined,
+        totalTimeoutMs: undefined,
+      });
+    });
+
+    it("works without any configuration, as older CLIs that never call configure()", () => {
+      expect(resolveSettings(undefined, { NARRATIVE_API_TOKEN: TOKEN })).to.deep.equal({
+        apiUrl: DEFAULT_API_URL,
+        token: TOKEN,
+        attemptTimeoutMs: undefined,
+        totalTimeoutMs: undefined,
+      });
+    });
+
+    it("asks the configuration for exactly the namespaced keys", () => {
+      const get = sinon.fake((_key: string): string | undefined => undefined);
+      resolveSettings({ get }, {});
+      expect(get.args.map(([key]) => key).sort()).to.deep.equal(Object.values(CONFIG_KEYS).sort());
+    });
+
+    it("reads only the environment it is given, not process.env", () => {
+      const saved = process.env["NARRATIVE_API_TOKEN"];
+      process.env["NARRATIVE_API_TOKEN"] = TOKEN;
+      try {
+        expect(resolveSettings(undefined, {}).token).to.equal(undefined);
+      } finally {
+        if (saved === undefined) {
+          delete process.env["NARRATIVE_API_TOKEN"];
+        } else {
+          process.env["NARRATIVE_API_TOKEN"] = saved;
+        }
+      }
+    });
+
+    for (const [name, configKey, envKey] of [
+      ["attemptTimeout", "narrative:attemptTimeout", "NARRATIVE_ATTEMPT_TIMEOUT"],
+      ["totalTimeout", "narrative:totalTimeout", "NARRATIVE_TOTAL_TIMEOUT"],
+    ] as const) {
+      describe(`a bad ${name}`, () => {
+        for (const bad of ["soon", "0", "0s", "-5s", "10 minutes", "1e3", "Infinity"]) {
+          it(`throws for ${JSON.stringify(bad)} from the configuration, naming the key and the value`, () => {
+            const error = thrownBy(() =>
+              resolveSettings(config({ [configKey]: bad, "narrative:token": TOKEN }), {}),
+            );
+            expect(error.message).to.include(configKey);
+            expect(error.message).to.include(envKey);
+            expect(error.message).to.include(JSON.stringify(bad));
+            expect(error.message).to.match(/positive duration/);
+            expect(error.message).not.to.include(TOKEN);
+          });
+        }
+
+        it("throws for a bad value from the environment too, naming both places it may come from", () => {
+          const error = thrownBy(() =>
+            resolveSettings(undefined, { [envKey]: "later", NARRATIVE_API_TOKEN: TOKEN }),
+          );
+          expect(error.message).to.include(configKey);
+          expect(error.message).to.include(envKey);
+          expect(error.message).to.include('"later"');
+          expect(error.message).not.to.include(TOKEN);
+        });
+
+        it("does not throw for a bad environment value that the configuration overrides", () => {
+          expect(() => resolveSettings(config({ [configKey]: "30s" }), { [envKey]: "later" })).not.to.throw();
+        });
+      });
+    }
+  });
+
+  describe("apiUrlProblem", () => {
+    const accepted = [
+      "https://api.narrative.io",
+      "https://api.narrative.io/",
+      "https://api-dev.narrative.io",
+      "https://gateway.example.com:8443/narrative/v1",
+      "HTTPS://API.NARRATIVE.IO",
+      "http://localhost",
+      "http://localhost:8080",
+      "http://LOCALHOST:8080/",
+      "http://127.0.0.1:4010",
+      "http://127.10.20.30",
+      "http://[::1]:8080",
+      "https://127.0.0.1:4010",
+    ];
+    for (const url of accepted) {
+      it(`accepts ${url}`, () => {
+        expect(apiUrlProblem(url)).to.equal(undefined);
+      });
+    }
+
+    const notLoopback = [
+      "http://api.narrative.io",
+      "http://localhost.evil.example",
+      "http://127.0.0.1.nip.io",
+      "http://10.0.0.1",
+      "http://0.0.0.0:8080",
+      "http://[::2]",
+      "http://example.com/127.0.0.1",
+    ];
+    for (const url of notLoopback) {
+      it(`refuses plain http to a host that is not loopback: ${url}`, () => {
+        const problem = apiUrlProblem(url);
+        expect(problem).to.be.a("string");
+        expect(problem).to.include("https://");
+        expect(problem).to.match(/loopback/);
+      });
+    }
+
+    const notAbsoluteHttps: unknown[] = [
+      "",
+      "   ",
+      "api.narrative.io",
+      "/jobs",
+      "//api.narrative.io",
+      "ftp://api.narrative.io",
+      "file:///etc/passwd",
+      "ws://localhost:8080",
+      "javascript:alert(1)",
+      42,
+      null,
+      undefined,
+      true,
+      { href: "https://api.narrative.io" },
+    ];
+    for (const value of notAbsoluteHttps) {
+      it(`refuses ${JSON.stringify(value) ?? String(value)} as not an absolute https:// URL`, () => {
+        const problem = apiUrlProblem(value);
+        expect(problem).to.be.a("string");
+        expect(problem).to.match(/https:\/\//);
+      });
+    }
+
+    const withCredentials = [
+      `https://user:${TOKEN}@api.narrative.io`,
+      `https://${encodeURIComponent(TOKEN)}@api.narrative.io`,
+      `https://:${TOKEN}@api.narrative.io`,
+      `http://bearer:${TOKEN}@localhost:8080`,
+    ];
+    for (const url of withCredentials) {
+      it(`refuses credentials in the URL without repeating them: ${url.replace(TOKEN, "<token>")}`, () => {
+        const problem = apiUrlProblem(url);
+        expect(problem).to.be.a("string");
+        expect(problem).to.include("pulumi config set --secret narrative:token");
+        expect(problem).not.to.include(TOKEN);
+        expect(problem).not.to.include(encodeURIComponent(TOKEN));
+      });
+    }
+
+    const withQueryOrFragment = [
+      `https://api.narrative.io/?token=${TOKEN}`,
+      `https://api.narrative.io?access_token=${encodeURIComponent(TOKEN)}`,
+      `https://api.narrative.io/#${TOKEN}`,
+      `http://localhost:8080/jobs?key=${TOKEN}#x`,
+    ];
+    for (const url of withQueryOrFragment) {
+      it(`refuses a query string or fragment without repeating it: ${url.replace(TOKEN, "<token>")}`, () => {
+        const problem = apiUrlProblem(url);
+        expect(problem).to.be.a("string");
+        expect(problem).to.match(/query string or fragment/);
+        expect(problem).not.to.include(TOKEN);
+        expect(problem).not.to.include(encodeURIComponent(TOKEN));
+      });
+    }
+
+    it("does not repeat a credential from a value it refuses for any other reason, parsable or not", () => {
+      for (const url of [
+        `https://user:${TOKEN}@api narrative.io`,
+        `https://x:${TOKEN}@`,
+        `api.narrative.io?token=${TOKEN}`,
+        `https://u:pa#${TOKEN}@bad host`,
+        `https://u:${TOKEN}@x@bad host`,
+        `user:${TOKEN}@api.narrative.io`,
+      ]) {
+        const problem = apiUrlProblem(url);
+        expect(problem, url).to.be.a("string");
+        expect(problem, url).not.to.include(TOKEN);
+      }
+    });
+
+    it("shows what comes before a query string or fragment, so the user sees which URL it refused", () => {
+      expect(apiUrlProblem(`https://api.narrative.io/v1?token=${TOKEN}`)).to.include(
+        '"https://api.narrative.io/v1?…"',
+      );
+      expect(apiUrlProblem(`https://user:${TOKEN}@api narrative.io`)).to.include(
+        '"https://…@api narrative.io"',
+      );
+    });
+
+    it("shows the value it refused when that value holds no credential, so the user sees the mistake", () => {
+      expect(apiUrlProblem("http://api.narrative.io")).to.include('"http://api.narrative.io"');
+      expect(apiUrlProblem("api.narrative.io")).to.include('"api.narrative.io"');
+      expect(apiUrlProblem("ftp://api.narrative.io")).to.include('"ftp://api.narrative.io"');
+    });
+  });
+});
