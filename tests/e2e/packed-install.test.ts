@@ -1,0 +1,149 @@
+/**
+ * End-to-end case 10: the package as users get it. `npm pack` makes the tarball npm would publish; a fresh
+ * program in the system's temporary directory, far from this repository and its node_modules, installs it
+ * with @pulumi/pulumi from the npm registry, then cases 1 to 3 run there. This catches what the in-repository
+ * cases cannot: a file missing from the tarball, a dependency only the repository has, a provider that
+ * resolves something through the repository instead of the user's node_modules.
+ */
+import { expect } from "chai";
+import { existsSync, promises as fs, realpathSync } from "node:fs";
+import { createRequire } from "node:module";
+import * as os from "node:os";
+import * as path from "node:path";
+import { startSimulator, type Simulator } from "../../provider/simulator";
+import { distinctiveToken, jobRerunProgram, PulumiWorkspace, REPO_ROOT, runCommand } from "./harness";
+import {
+  previewShowsTheRerun,
+  upCreatesWithoutRescheduling,
+  upReschedulesOnce,
+  type LifecycleContext,
+} from "./steps";
+
+/** The @pulumi/pulumi a user of the pinned CLI would install (Node 20 rules out later releases). */
+const PULUMI_SDK = "@pulumi/pulumi@3.248.0";
+const RESOURCE_NAME = "nightly-audience";
+
+describe("e2e: 10. installed from the npm tarball into a fresh program outside the repository", function () {
+  this.timeout(120_000);
+
+  const token = distinctiveToken("packed");
+  let tempDirs: string[] = [];
+  let tarball: string;
+  let programDir: string;
+  let sim: Simulator;
+  let workspace: PulumiWorkspace;
+  let context: LifecycleContext;
+  let earlierCaseFailed = false;
+
+  before(async function () {
+    // npm install may fetch @pulumi/pulumi and its dependencies from the registry.
+    this.timeout(600_000);
+    if (!existsSync(path.join(REPO_ROOT, "lib", "index.js"))) {
+      throw new Error("lib/ is missing: run `npm run build` first (npm test does)");
+    }
+    const packDir = await fs.mkdtemp(path.join(os.tmpdir(), "narrative-e2e-pack-"));
+    tempDirs.push(packDir);
+    const packed = await runCommand("npm", ["pack", "--json", "--pack-destination", packDir], {
+      cwd: REPO_ROOT,
+    });
+    const [manifest] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
+    if (manifest === undefined) {
+      throw new Error(`npm pack printed no manifest:\n${packed.output}`);
+    }
+    tarball = path.join(packDir, manifest.filename);
+
+    programDir = await fs.mkdtemp(path.join(os.tmpdir(), "narrative-e2e-user-program-"));
+    tempDirs.push(programDir);
+    workspace = await PulumiWorkspace.create({
+      project: "narrative-user-program",
+      dir: programDir,
+      program: jobRerunProgram({ resourceName: RESOURCE_NAME }),
+    });
+    await runCommand(
+      "npm",
+      ["install", "--no-audit", "--no-fund", "--prefer-offline", "--no-package-lock", tarball, PULUMI_SDK],
+      { cwd: programDir, timeoutMs: 540_000 },
+    );
+
+    sim = await startSimulator({ frozen: true, token });
+    await workspace.configureNarrative(sim.url, token);
+    context = { workspace, sim, resourceName: RESOURCE_NAME };
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await workspace?.dispose();
+    await sim?.close();
+    for (const dir of tempDirs) {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+    tempDirs = [];
+  });
+
+  beforeEach(function () {
+    if (earlierCaseFailed) {
+      this.skip();
+    }
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === "failed") {
+      earlierCaseFailed = true;
+    }
+  });
+
+  it("installs a copy of the package from the tarball, not a link to this repository", () => {
+    // Resolve as the program does: from its own file. (From this test file, Node would resolve the package's
+    // own name to this repository first, as a self-reference.)
+    const programRequire = createRequire(path.join(programDir, "index.js"));
+    const resolve = (request: string): string => realpathSync(programRequire.resolve(request));
+    const installedRoot = realpathSync(path.join(programDir, "node_modules"));
+    for (const request of [
+      "pulumi-narrative-jobs",
+      "pulumi-narrative-jobs/provider",
+      "@pulumi/pulumi",
+      "node-fetch",
+    ]) {
+      expect(resolve(request), request).to.satisfy((file: string) => file.startsWith(installedRoot));
+    }
+    expect(resolve("pulumi-narrative-jobs")).not.to.include(realpathSync(REPO_ROOT));
+    // The tarball ships the compiled package, not its sources or tests.
+    const shipped = path.join(programDir, "node_modules", "pulumi-narrative-jobs");
+    expect(existsSync(path.join(shipped, "lib", "provider.js"))).to.equal(true);
+    expect(existsSync(path.join(shipped, "provider"))).to.equal(false);
+    expect(existsSync(path.join(shipped, "tests"))).to.equal(false);
+  });
+
+  it("1. up creates the JobRerun: the job is read, nothing is rescheduled, the outputs show the job", () =>
+    upCreatesWithoutRescheduling(context));
+
+  it("2. new triggers: preview --diff shows an update of the triggers and sends nothing", () =>
+    previewShowsTheRerun(context));
+
+  it('3. up reschedules exactly once with {"force":true}; outputs show rescheduled, pending, count 1', () =>
+    upReschedulesOnce(context));
+
+  it("ships type declarations a TypeScript program compiles against", async () => {
+    const source = `import * as pulumi from "@pulumi/pulumi";
+import * as narrative from "pulumi-narrative-jobs";
+
+const args: narrative.JobRerunArgs = { jobId: "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c", triggers: { sql: "abc" } };
+const rerun = new narrative.JobRerun("typed", args, { protect: false });
+export const state: pulumi.Output<string> = rerun.state;
+export const job: pulumi.Output<narrative.Job> = rerun.job;
+export const isDone = narrative.isTerminalJobState("completed");
+`;
+    await fs.writeFile(path.join(programDir, "typed.ts"), source);
+    const tsconfig = {
+      compilerOptions: { strict: true, module: "node16", noEmit: true, skipLibCheck: true, types: [] },
+      files: ["typed.ts"],
+    };
+    await fs.writeFile(path.join(programDir, "tsconfig.typed.json"), JSON.stringify(tsconfig));
+    const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
+    // The compiler comes from this repository; every module it resolves comes from the program's node_modules.
+    const compiled = await runCommand(process.execPath, [tsc, "-p", "tsconfig.typed.json"], {
+      cwd: programDir,
+      allowFailure: true,
+    });
+    expect(compiled.code, compiled.output).to.equal(0);
+  });
+});
