@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { triggersProblem, type JobRerunOutputs } from "./decisions";
+import { INPUT_DEFAULTS, triggersProblem, type JobRerunOutputs } from "./decisions";
 import { jobRerunProvider } from "./shim";
 import type { Job, JsonValue, RescheduleOutcome } from "./types";
 import type { WaitFor } from "./wait";
@@ -82,6 +82,10 @@ export class JobRerun extends pulumi.dynamic.Resource {
       name,
       {
         ...args,
+        // The defaults check() fills in, given here too so that the inputs the engine compares on refresh match.
+        force: args.force ?? INPUT_DEFAULTS.force,
+        runOnCreate: args.runOnCreate ?? INPUT_DEFAULTS.runOnCreate,
+        waitFor: args.waitFor ?? INPUT_DEFAULTS.waitFor,
         // A function or a cycle cannot cross to the engine intact, so the program checks triggers itself,
         // once they are known, with the same rule the provider applies.
         triggers: pulumi.output(args.triggers as pulumi.Input<JsonValue>).apply((triggers: unknown) => {
