@@ -19,6 +19,7 @@ import {
   redact,
   statusHint,
   summarizeErrorBody,
+  withUnknownOutcome,
 } from "./errors";
 import { rawJsonMember } from "./json";
 import {
@@ -315,7 +316,7 @@ export class NarrativeJobsClient {
     const context: CallContext = { call: `POST ${pathname}`, method: "POST", jobId, budget };
     const body = force ? '{"force":true}' : '{"force":false}';
     let posts = 0;
-    let last: { failure: Failure; note?: string } | undefined;
+    let last: { failure: Failure; note?: string; settled: boolean } | undefined;
     while (posts < MAX_ATTEMPTS_PER_CALL) {
       const timeout = this.attemptTimeout(budget);
       if (timeout === undefined) {
@@ -336,6 +337,26 @@ export class NarrativeJobsClient {
           postFailure: answerProblem(exchange),
         });
         const evidence = rescheduleAppliedByEvidence(options.baseline, seen.job, force);
+        if (evidence === "not-applied" && exchange.body !== undefined) {
+          // A complete 2xx that is not a reschedule result, and a job that shows none: something other than the
+          // API (a proxy, a login page) answered. Nothing was rescheduled, so the deployment may simply try again.
+          // (A body cut off mid-way did come from the API, which acted: that case is trusted below.)
+          const answer: Failure = {
+            kind: "bad-body",
+            status: exchange.status,
+            statusText: exchange.statusText,
+            problem:
+              exchange.body === undefined ? "the body was cut off" : "the body is not a reschedule result",
+            preview: bodyPreview(exchange.body, this.#token),
+          };
+          throw this.toError(context, answer, posts, {
+            gaveUp: false,
+            note: `and GET /jobs/${jobId} shows the job was not rescheduled`,
+            next:
+              "Something other than the Narrative API may be answering (a proxy or a login page): check " +
+              "narrative:apiUrl (or NARRATIVE_API_URL). Nothing was rescheduled.",
+          });
+        }
         const outcome: RescheduleOutcome =
           evidence === "skipped-terminal" ? "skipped_terminal" : "rescheduled";
         return { outcome, job: seen.job, jobJson: seen.jobJson, attempts: posts, verifiedByGet: true };
@@ -348,25 +369,59 @@ export class NarrativeJobsClient {
       // request left, 502, 503, 504) is settled by that GET first, so a job is never re-run twice by accident.
       const handling = postFailureHandling(failure);
       if (handling === "fail") {
-        throw this.toError(context, failure, posts, { gaveUp: false });
+        // A 500, say, is not retried; but the API may have acted before failing, so the outcome is unknown.
+        throw withUnknownOutcome(
+          this.toError(context, failure, posts, { gaveUp: false }),
+          mayHaveActed(failure),
+        );
       }
       let note: string | undefined;
+      let settled = true;
       if (handling === "verify") {
-        const seen = await this.verifyReschedule(context, {
+        let seen = await this.verifyReschedule(context, {
           accepted: false,
           postFailure: failureReason(failure),
         });
-        const evidence = rescheduleAppliedByEvidence(options.baseline, seen.job, force);
+        let evidence = rescheduleAppliedByEvidence(options.baseline, seen.job, force);
+        // A POST that the client stopped waiting for (its own timeout) or a gateway gave up on (504) may still
+        // be running inside the API, so a job that shows no reschedule yet is read again, later, before the
+        // POST is sent a second time.
+        for (
+          let check = 0;
+          evidence === "not-applied" && mayStillBeInProgress(failure) && check < SETTLE_CHECKS;
+          check++
+        ) {
+          const waitMs = Math.min(this.retryOptions.attemptTimeoutMs, budget.deadlineMs - this.now());
+          if (waitMs <= 0) {
+            settled = false;
+            break;
+          }
+          await this.sleep(waitMs);
+          seen = await this.verifyReschedule(context, {
+            accepted: false,
+            postFailure: failureReason(failure),
+          });
+          evidence = rescheduleAppliedByEvidence(options.baseline, seen.job, force);
+        }
         if (evidence !== "not-applied") {
           const outcome: RescheduleOutcome = evidence === "applied" ? "rescheduled" : "skipped_terminal";
           return { outcome, job: seen.job, jobJson: seen.jobJson, attempts: posts, verifiedByGet: true };
         }
         note = `GET /jobs/${jobId} shows the job was not rescheduled`;
       }
-      last = note === undefined ? { failure } : { failure, note };
+      last = note === undefined ? { failure, settled } : { failure, note, settled };
+      if (!settled) {
+        // Still nothing to see, but the first POST may yet land: sending another could run the job twice.
+        break;
+      }
       await this.pauseBeforeRetry(context, posts, failure, note);
     }
-    throw this.giveUp(context, posts, last);
+    // The budget ran out. If the last POST's fate was never settled by a GET, the reschedule may have happened.
+    throw withUnknownOutcome(
+      this.giveUp(context, posts, last),
+      last !== undefined &&
+        (!last.settled || (last.note === undefined && postFailureHandling(last.failure) !== "resend")),
+    );
   }
 
   /** Destroys the keep-alive agent and its sockets. */
@@ -402,7 +457,9 @@ export class NarrativeJobsClient {
       const message =
         `${post.call} on ${this.apiHost} ${lost.accepted ? "answered" : "failed"} (${lost.postFailure}) and ` +
         `reading the job afterwards failed too: ${error.message} ${known}`;
-      throw rewrapError(error, message);
+      // Whether the API acted is not known (or, after a 2xx, known but not recorded): the provider records the
+      // reschedule for the next deployment to check, instead of forgetting it.
+      throw withUnknownOutcome(rewrapError(error, message));
     }
   }
 
@@ -739,6 +796,27 @@ export class NarrativeJobsClient {
         { property: "jobId", apiHost: this.apiHost },
       );
     }
+  }
+}
+
+/** How many more times a reschedule that may still be running inside the API is looked for before giving up. */
+const SETTLE_CHECKS = 2;
+
+/** The API may still be working on a POST the client stopped waiting for, or that a gateway gave up on. */
+function mayStillBeInProgress(failure: Failure): boolean {
+  return failure.kind === "timeout" || (failure.kind === "status" && failure.status === 504);
+}
+
+/** Whether the API may have acted on a POST that failed this way. */
+function mayHaveActed(failure: Failure): boolean {
+  switch (failure.kind) {
+    case "status":
+      return failure.status >= 500;
+    case "network":
+      return failure.reachedServer !== "no";
+    case "timeout":
+    case "bad-body":
+      return true;
   }
 }
 

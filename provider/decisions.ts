@@ -58,12 +58,14 @@ export interface JobRerunOutputs {
   /**
    * What the next deployment owes a run this resource started: `follow` when the wait timed out or the
    * deployment was cancelled while the job was still going (follow it, do not reschedule it again), `rerun` when
-   * the run failed (reschedule it again even though the triggers did not change). Absent when nothing is owed.
+   * the run failed (reschedule it again even though the triggers did not change), `verify` when a reschedule
+   * failed in a way that may have taken effect (read the job first; reschedule only if it did not). Absent when
+   * nothing is owed.
    */
   unfinishedRun?: UnfinishedRun;
 }
 
-export type UnfinishedRun = "follow" | "rerun";
+export type UnfinishedRun = "follow" | "rerun" | "verify";
 
 export const INPUT_DEFAULTS = { force: true, runOnCreate: false, waitFor: "none" } as const;
 
@@ -319,7 +321,7 @@ export function diffInputs(
   return { changes, replaces, deleteBeforeReplace: false };
 }
 
-export type UpdatePlan = "reschedule" | "follow" | "nothing";
+export type UpdatePlan = "reschedule" | "verify" | "follow" | "nothing";
 
 /**
  * What an update does. New triggers always reschedule. With the same triggers, a run the last deployment left
@@ -330,7 +332,19 @@ export function planUpdate(olds: Partial<JobRerunOutputs>, news: JobRerunInputs)
   if (!triggersEqual(olds.triggers, news.triggers) || olds.unfinishedRun === "rerun") {
     return "reschedule";
   }
+  if (olds.unfinishedRun === "verify") {
+    return "verify";
+  }
   return olds.unfinishedRun === "follow" && news.waitFor !== "none" ? "follow" : "nothing";
+}
+
+/**
+ * Whether a reschedule whose answer was lost in an earlier deployment took effect, from the job now and the
+ * job as it was before that reschedule. Any change since then (a new `updated_at` or state) means a run
+ * started after the triggers changed, so rescheduling again would run the job twice.
+ */
+export function rescheduleTookEffect(before: Job, now: Job): boolean {
+  return now.updated_at !== before.updated_at || now.state !== before.state;
 }
 
 /** How a wait ended, as the deployment must record it. */

@@ -15,6 +15,12 @@ export interface NarrativeErrorOptions {
 }
 
 export class NarrativeError extends Error {
+  /**
+   * Set on a failed reschedule that may nonetheless have taken effect (the API may have acted before the answer
+   * was lost, and reading the job afterwards did not settle it). The provider records such a reschedule so that
+   * the next deployment checks the job before sending it again.
+   */
+  declare readonly outcomeUnknown?: boolean;
   declare readonly call?: string;
   declare readonly jobId?: string;
   declare readonly apiHost?: string;
@@ -269,4 +275,12 @@ export function statusHint(status: number, context: HintContext): string {
       }
       return "Check the request; it is not retried.";
   }
+}
+
+/** Marks `error` as a reschedule that may have taken effect; see NarrativeError.outcomeUnknown. */
+export function withUnknownOutcome<E extends NarrativeError>(error: E, unknown = true): E {
+  if (unknown) {
+    Object.defineProperty(error, "outcomeUnknown", { value: true, enumerable: true });
+  }
+  return error;
 }

@@ -4,7 +4,12 @@
  * the package that runs, and none of it is ever written into the state.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { NarrativeJobsClient, type NarrativeClientOptions, type RetryEvent } from "./client";
+import {
+  NarrativeJobsClient,
+  type NarrativeClientOptions,
+  type RescheduleResult,
+  type RetryEvent,
+} from "./client";
 import { deploymentCancellation } from "./cancellation";
 import {
   checkInputs,
@@ -12,6 +17,7 @@ import {
   planUpdate,
   refreshedOutputs,
   rerunOutputs,
+  rescheduleTookEffect,
   skippedTerminalWarning,
   waitTimeoutMs,
   waitVerdict,
@@ -21,7 +27,8 @@ import {
   type RescheduleRecord,
   type UnfinishedRun,
 } from "./decisions";
-import { NarrativeApiError, NarrativeConfigError } from "./errors";
+import { NarrativeApiError, NarrativeConfigError, NarrativeError } from "./errors";
+import type { Job } from "./types";
 import { CONFIG_KEYS, ENV_KEYS, resolveSettings, type ConfigSource, type ProviderSettings } from "./settings";
 import { abortableSleep, DEFAULT_POLL_OPTIONS, waitForJob, type PollOptions, type WaitResult } from "./wait";
 
@@ -108,7 +115,7 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
     if (!news.runOnCreate) {
       return { id: news.jobId, outs: rerunOutputs(news, apiUrl, seen, undefined) };
     }
-    const reschedule = await this.reschedule(client, news, seen.job);
+    const reschedule = await this.reschedule(client, news, seen.job, undefined, seen);
     return { id: news.jobId, outs: await this.followRun(client, news, apiUrl, reschedule, reschedule) };
   }
 
@@ -123,7 +130,16 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
       // Only inputs such as force or apiUrl changed: nothing to send, the state records the new values.
       return { outs: rerunOutputs(news, apiUrl, olds, undefined, olds) };
     }
-    const reschedule = plan === "reschedule" ? await this.reschedule(client, news, olds.job) : undefined;
+    let reschedule: RescheduleRecord | undefined;
+    if (plan === "verify") {
+      // The last deployment lost the answer to its reschedule: look before sending it again.
+      const seen = await client.getJob(news.jobId);
+      reschedule = rescheduleTookEffect(olds.job, seen.job)
+        ? { outcome: "rescheduled", ...seen, at: this.now().toISOString() }
+        : await this.reschedule(client, news, olds.job, olds);
+    } else if (plan === "reschedule") {
+      reschedule = await this.reschedule(client, news, olds.job, olds);
+    }
     return { outs: await this.followRun(client, news, apiUrl, reschedule ?? olds, reschedule, olds) };
   }
 
@@ -211,15 +227,33 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
     this.clients.clear();
   }
 
+  /**
+   * Sends the reschedule. When it fails in a way that may have taken effect, the failure is recorded with the
+   * new triggers and `unfinishedRun: verify` (a JobRerunIncompleteError), so that the next deployment reads
+   * the job before sending it again instead of running the job twice; other failures keep the old state.
+   */
   private async reschedule(
     client: NarrativeJobsClient,
     inputs: JobRerunInputs,
-    baseline: RescheduleRecord["job"] | undefined,
+    baseline: Job,
+    previous: JobRerunOutputs | undefined,
+    seen: JobSnapshot = previous ?? { job: baseline, jobJson: JSON.stringify(baseline) },
   ): Promise<RescheduleRecord> {
-    const result = await client.reschedule(inputs.jobId, {
-      force: inputs.force,
-      ...(baseline ? { baseline } : {}),
-    });
+    let result: RescheduleResult;
+    try {
+      result = await client.reschedule(inputs.jobId, { force: inputs.force, baseline });
+    } catch (error) {
+      if (error instanceof NarrativeError && error.outcomeUnknown === true) {
+        const apiUrl = this.clientFor(inputs).apiUrl;
+        throw new JobRerunIncompleteError(
+          `${error.message} The next \`pulumi up\` reads job ${inputs.jobId} and reschedules it only if this ` +
+            `reschedule did not take effect.`,
+          inputs.jobId,
+          rerunOutputs(inputs, apiUrl, seen, undefined, previous, "verify"),
+        );
+      }
+      throw error;
+    }
     if (result.outcome === "skipped_terminal") {
       this.reporter.warn(skippedTerminalWarning(result.job));
     }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { INPUT_DEFAULTS, triggersProblem, type JobRerunOutputs } from "./decisions";
+import { INPUT_DEFAULTS, triggersProblem, type JobRerunOutputs, type UnfinishedRun } from "./decisions";
 import { jobRerunProvider } from "./shim";
 import type { Job, JsonValue, RescheduleOutcome } from "./types";
 import type { WaitFor } from "./wait";
@@ -63,9 +63,10 @@ export class JobRerun extends pulumi.dynamic.Resource {
   declare readonly failOnJobFailure: pulumi.Output<boolean | undefined>;
   /**
    * What the next `pulumi up` owes a run this resource started: `"follow"` (the wait ended while the job was
-   * still going: follow it, do not reschedule it again) or `"rerun"` (it failed: reschedule it again).
+   * still going: follow it, do not reschedule it again), `"rerun"` (it failed: reschedule it again) or
+   * `"verify"` (the reschedule's answer was lost: read the job, reschedule only if it did not take effect).
    */
-  declare readonly unfinishedRun: pulumi.Output<"follow" | "rerun" | undefined>;
+  declare readonly unfinishedRun: pulumi.Output<UnfinishedRun | undefined>;
 
   constructor(name: string, args: JobRerunArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs: Record<keyof Omit<JobRerunOutputs, keyof JobRerunArgs>, undefined> = {

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import {
+  rescheduleTookEffect,
   INPUT_DEFAULTS,
   UNKNOWN,
   canonicalTriggers,
@@ -1077,5 +1078,28 @@ describe("JobRerun decisions", () => {
       expect(verdict.unfinishedRun).to.equal("follow");
       expect(verdict.failure).to.include(`job ${JOB_ID} is still pending: the deployment was cancelled`);
     });
+  });
+});
+
+describe("checking a reschedule whose answer was lost", () => {
+  const before: Job = { job_id: JOB_ID, state: "completed", updated_at: "2023-10-31T11:25:08.327209" };
+
+  it("sees any change since the old job as the reschedule having taken effect", () => {
+    expect(rescheduleTookEffect(before, { ...before })).to.equal(false);
+    expect(
+      rescheduleTookEffect(before, { ...before, state: "pending", updated_at: "2026-11-29T06:00:00.000000" }),
+    ).to.equal(true);
+    // Hours later the run may already be over: still a run that started after the triggers changed.
+    expect(rescheduleTookEffect(before, { ...before, updated_at: "2026-11-29T07:00:00.000000" })).to.equal(
+      true,
+    );
+  });
+
+  it("plans a verification before anything else when the triggers did not change", () => {
+    const olds = { triggers: "v2", unfinishedRun: "verify" as const };
+    const news = { jobId: JOB_ID, triggers: "v2", force: true, runOnCreate: false, waitFor: "none" as const };
+    expect(planUpdate(olds, news)).to.equal("verify");
+    expect(planUpdate(olds, { ...news, triggers: "v3" })).to.equal("reschedule");
+    expect(diffInputs(olds, news, DEFAULT_API_URL).changes).to.equal(true);
   });
 });
