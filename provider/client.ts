@@ -64,6 +64,8 @@ export interface NarrativeClientOptions {
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   random?: () => number;
+  /** When aborted (the deployment was cancelled), waits between attempts end and no further attempt is made. */
+  cancellation?: AbortSignal;
 }
 
 export interface RetryEvent {
@@ -212,6 +214,7 @@ export class NarrativeJobsClient {
   private readonly agent: http.Agent;
   private readonly onRetry: ((event: RetryEvent) => void) | undefined;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly cancellation: AbortSignal | undefined;
   private readonly now: () => number;
   private readonly random: () => number;
   // ES private fields: util.inspect(client) and JSON.stringify(client) do not show them.
@@ -253,6 +256,7 @@ export class NarrativeJobsClient {
     this.onRetry = options.onRetry;
     // Looked up at call time, so that sinon fake timers installed after construction still apply.
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.cancellation = options.cancellation;
     this.now = options.now ?? (() => Date.now());
     this.random = options.random ?? Math.random;
   }
@@ -648,7 +652,35 @@ export class NarrativeJobsClient {
     } catch {
       // A progress printer that fails must not change what a reschedule does.
     }
-    await this.sleep(delayMs);
+    await this.sleepUnlessCancelled(delayMs);
+    if (this.cancellation?.aborted === true) {
+      // Ctrl+C or a cancelled CI job: no further attempt. What the failures so far established still holds.
+      throw this.toError(context, failure, attempt, {
+        gaveUp: true,
+        ...(note === undefined ? {} : { note }),
+        next: "Stopped retrying because the deployment was cancelled.",
+      });
+    }
+  }
+
+  private async sleepUnlessCancelled(ms: number): Promise<void> {
+    const signal = this.cancellation;
+    if (signal === undefined) {
+      await this.sleep(ms);
+      return;
+    }
+    let stop: (() => void) | undefined;
+    const cancelled = new Promise<void>((resolve) => {
+      stop = () => resolve();
+      signal.addEventListener("abort", stop, { once: true });
+    });
+    try {
+      await Promise.race([this.sleep(ms), cancelled]);
+    } finally {
+      if (stop !== undefined) {
+        signal.removeEventListener("abort", stop);
+      }
+    }
   }
 
   /** The limit of the next attempt, or undefined when the budget is spent. */

@@ -90,6 +90,9 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
 
   async configure(req: { config: ConfigSource }): Promise<void> {
     this.settings = resolveSettings(req.config, this.env);
+    // Watch for the engine's Cancel call from the start, so that a Ctrl+C during a reschedule's retries is
+    // seen too, not only one during a wait.
+    this.cancellation();
   }
 
   async check(
@@ -176,7 +179,7 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
           now: () => this.now().getTime(),
           random: Math.random,
         },
-        this.options.cancellation ?? deploymentCancellation(),
+        this.cancellation(),
         this.options.pollOptions ?? DEFAULT_POLL_OPTIONS,
       );
     } catch (error) {
@@ -265,6 +268,10 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
     };
   }
 
+  private cancellation(): AbortSignal {
+    return this.options.cancellation ?? deploymentCancellation();
+  }
+
   private currentSettings(): ProviderSettings {
     // Older CLIs never call configure(); the environment still works there.
     this.settings ??= resolveSettings(undefined, this.env);
@@ -293,6 +300,7 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
         apiUrl,
         token: settings.token,
         onRetry: (event) => this.reporter.info(retryLine(event)),
+        cancellation: this.cancellation(),
       });
       this.clients.set(apiUrl, client);
     }
