@@ -1,0 +1,508 @@
+/** The benchmark's figures (results.json) and their rendering as bench/results.md. */
+import type { ProviderTextGrowth, ResourceFootprint } from "./footprint";
+import { formatSummary, type Summary } from "./stats";
+
+export const GOALS = {
+  providerTextBytes: 2_048,
+  previewRatio: 1.1,
+  previewRequests: 0,
+  upRatio: 1.25,
+  clientRatio: 1.15,
+  clientConnections: 1,
+  pollingRequests: 30,
+} as const;
+
+export interface Machine {
+  cores: number;
+  cpu: string;
+  memoryGb: number;
+  os: string;
+  node: string;
+  pulumiCli: string;
+  pulumiSdk: string;
+  /** `pulumi up --parallel`'s default, as the CLI's help states it. */
+  parallelDefault: number | undefined;
+  date: string;
+}
+
+/** One figure measured on both sides, run by run. */
+export interface SideBySide {
+  jobRerun: { seconds: Summary; requests: Summary; writes: Summary; maxInFlight: Summary };
+  floor: { seconds: Summary };
+  /** JobRerun seconds over floor seconds, run by run. */
+  ratio: Summary;
+}
+
+/** A diagnosis side: its time, and JobRerun's over it, run by run. */
+export interface Versus {
+  seconds: Summary;
+  ratio: Summary;
+}
+
+/**
+ * A comparison that may carry the diagnosis floors: no-op resources with about as many bytes of state as a
+ * JobRerun (padded), and with a JobRerun's properties as well (shaped).
+ */
+export type Compared = SideBySide & {
+  count: number;
+  paddedFloor: Versus | undefined;
+  shapedFloor: Versus | undefined;
+};
+
+export interface BenchResults {
+  mode: "full" | "quick";
+  command: string;
+  /** Resource counts for preview and up. */
+  counts: number[];
+  runs: number;
+  machine: Machine;
+  totalSeconds: number;
+  /** The first `up` of each stack (one run, not a goal): creating N resources. */
+  create: { count: number; jobRerun: number; floor: number }[];
+  preview: Compared[];
+  up: (Compared & { latencyMs: number })[];
+  /** `up` again with PULUMI_SKIP_CHECKPOINTS=true on every side: how much of `up` is writing the state. */
+  checkpoints: Compared | undefined;
+  /** The same, with the simulated latency: how many requests the engine keeps in flight when nothing else waits. */
+  checkpointsWithLatency: (Compared & { latencyMs: number }) | undefined;
+  /** The padded floor's extra input, in characters. */
+  paddingBytes: number | undefined;
+  /** Bytes of `pulumi stack export` after the last up, per count. */
+  exportBytes: {
+    count: number;
+    jobRerun: number;
+    floor: number;
+    paddedFloor: number | undefined;
+    shapedFloor: number | undefined;
+  }[];
+  /** How often the API token appears in every export taken. */
+  tokenInState: number;
+  footprint: {
+    count: number;
+    jobRerun: ResourceFootprint | undefined;
+    naive: ResourceFootprint | undefined;
+    floor: ResourceFootprint | undefined;
+    growth: Omit<ProviderTextGrowth, "shimText"> | undefined;
+    storedEqualsInProcess: boolean | undefined;
+  };
+  client:
+    | {
+        calls: number;
+        runs: number;
+        getJob: Summary;
+        raw: Summary;
+        /** node-fetch on the same kind of agent: what node-fetch alone costs. */
+        nodeFetch: Summary;
+        /** The same with an AbortController and a timer per call, as the client's attempt timeout. */
+        nodeFetchWithTimeout: Summary;
+        /** getJob over raw, run by run: the ask. */
+        ratio: Summary;
+        nodeFetchRatio: Summary;
+        nodeFetchWithTimeoutRatio: Summary;
+        connections: { getJob: Summary; raw: Summary };
+      }
+    | undefined;
+  polling:
+    | {
+        runs: number;
+        pendingSeconds: number;
+        runningMinutes: number;
+        terminal: { requests: Summary; waitedMinutes: Summary };
+        running: { requests: Summary; waitedMinutes: Summary };
+      }
+    | undefined;
+}
+
+const seconds = (summary: Summary): string => formatSummary(summary, 2, " s");
+const ratio = (summary: Summary): string => formatSummary(summary, 2);
+const count = (summary: Summary): string => formatSummary(summary, 0);
+const bytes = (value: number): string => `${Math.round(value).toLocaleString("en-US")} B`;
+const met = (ok: boolean): string => (ok ? "met" : "**not met**");
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]): string => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+/** JobRerun against the three floors, one row per condition. */
+function diagnosisTable(rows: readonly { condition: string; compared: Compared }[]): string {
+  const side = (versus: Versus | undefined): string => (versus === undefined ? "—" : seconds(versus.seconds));
+  const over = (versus: Versus | undefined): string => (versus === undefined ? "—" : ratio(versus.ratio));
+  return table(
+    [
+      "Condition",
+      "JobRerun",
+      "Floor",
+      "Padded floor",
+      "Shaped floor",
+      "JR / floor",
+      "JR / padded",
+      "JR / shaped",
+    ],
+    rows.map(({ condition, compared }) => [
+      condition,
+      seconds(compared.jobRerun.seconds),
+      seconds(compared.floor.seconds),
+      side(compared.paddedFloor),
+      side(compared.shapedFloor),
+      ratio(compared.ratio),
+      over(compared.paddedFloor),
+      over(compared.shapedFloor),
+    ]),
+  );
+}
+
+/** What the two diagnosis floors are, for both diagnosis sections. */
+function diagnosisFloors(results: BenchResults): string {
+  return `The floor padded to a JobRerun's state size carries an extra input of ${results.paddingBytes ?? "?"} characters
+(bench/programs.ts, \`padded-floor\`); the shaped floor declares a JobRerun's twelve properties as well (its inputs
+with their defaults, the padding as \`jobJson\`, the other outputs unset: \`shaped-floor\`). Both use the no-op
+provider, so JobRerun over the shaped floor is what its provider and its constructor do, and nothing else.`;
+}
+
+export function renderMarkdown(results: BenchResults): string {
+  const { machine, footprint, client, polling } = results;
+  const sections: string[] = [];
+  const upNoLatency = results.up.filter((row) => row.latencyMs === 0);
+
+  sections.push(`# Benchmark results
+
+Produced by \`${results.command}\` in **${results.mode} mode** (N = ${results.counts.join(", ")}; ${results.mode === "full" ? "the quick mode leaves out N = 500" : "the full run adds N = 500"}),
+${results.runs} runs per side for every CLI figure, in ${(results.totalSeconds / 60).toFixed(1)} minutes.
+Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB, ${machine.os}; Node.js ${machine.node};
+Pulumi CLI ${machine.pulumiCli}, @pulumi/pulumi ${machine.pulumiSdk}; ${machine.date}.
+
+Figures read "median (min–max)". A ratio is JobRerun over the floor, taken run by run from two commands run back to
+back (A, B, A, B, ...), then summarized the same way. The floor is the same program with N dynamic resources whose
+provider does nothing (bench/fixtures/no-op-resource.js). Both run through the real Pulumi CLI with a local file
+backend; the JobRerun side talks to the in-process simulator over loopback through a counting proxy. A ratio goal
+is met when the median ratio is within it; a request goal must hold in every run.`);
+
+  const summaryRows: string[][] = [];
+  const growth = footprint.growth;
+  if (growth !== undefined) {
+    summaryRows.push([
+      "1",
+      "`__provider` bytes per JobRerun, and after the implementation grows",
+      `< ${bytes(GOALS.providerTextBytes)}, unchanged`,
+      `${bytes(growth.jobRerun.before)}; ${growth.jobRerun.identical ? "identical" : "changed"} after +${bytes(growth.jobRerun.codeAdded)}`,
+      met(growth.jobRerun.before < GOALS.providerTextBytes && growth.jobRerun.identical),
+    ]);
+  }
+  for (const row of results.preview) {
+    summaryRows.push([
+      "2",
+      `preview, N = ${row.count}: time over the floor`,
+      `≤ ${GOALS.previewRatio.toFixed(2)}`,
+      ratio(row.ratio),
+      met(row.ratio.median <= GOALS.previewRatio),
+    ]);
+  }
+  if (results.preview.length > 0) {
+    const most = Math.max(...results.preview.map((row) => row.jobRerun.requests.max));
+    summaryRows.push(["2", "preview: API requests, any N, any run", "0", String(most), met(most === 0)]);
+  }
+  for (const row of upNoLatency) {
+    summaryRows.push([
+      "3",
+      `up, N = ${row.count}: time over the floor`,
+      `≤ ${GOALS.upRatio.toFixed(2)}`,
+      ratio(row.ratio),
+      met(row.ratio.median <= GOALS.upRatio),
+    ]);
+  }
+  if (results.up.length > 0) {
+    const exact = results.up.every(
+      (row) =>
+        row.jobRerun.requests.min === row.count &&
+        row.jobRerun.requests.max === row.count &&
+        row.jobRerun.writes.min === row.count,
+    );
+    summaryRows.push([
+      "3",
+      'up: API requests per run (`waitFor: "none"`)',
+      "exactly N",
+      exact ? "exactly N POSTs in every run" : "see the table",
+      met(exact),
+    ]);
+  }
+  if (client !== undefined) {
+    summaryRows.push([
+      "4",
+      `${client.calls.toLocaleString("en-US")} getJob calls over raw keep-alive http.request`,
+      `≤ ${GOALS.clientRatio.toFixed(2)}`,
+      ratio(client.ratio),
+      met(client.ratio.median <= GOALS.clientRatio),
+    ]);
+    summaryRows.push([
+      "4",
+      `TCP connections for ${client.calls.toLocaleString("en-US")} getJob calls`,
+      String(GOALS.clientConnections),
+      count(client.connections.getJob),
+      met(client.connections.getJob.max === GOALS.clientConnections),
+    ]);
+  }
+  if (polling !== undefined) {
+    summaryRows.push([
+      "5",
+      `requests while waiting for a job that runs ${polling.runningMinutes} simulated minutes`,
+      `≤ ${GOALS.pollingRequests}`,
+      count(polling.terminal.requests),
+      met(polling.terminal.requests.max <= GOALS.pollingRequests),
+    ]);
+  }
+  sections.push(`## Summary\n\n${table(["Ask", "Figure", "Goal", "Measured", "Met"], summaryRows)}`);
+
+  if (footprint.jobRerun !== undefined && growth !== undefined) {
+    const sides: [string, ResourceFootprint | undefined][] = [
+      ["JobRerun (this package)", footprint.jobRerun],
+      ["naive provider (bench/fixtures/naive-job-rerun.js)", footprint.naive],
+      ["floor: no-op dynamic resource", footprint.floor],
+    ];
+    const rows = sides
+      .filter((side): side is [string, ResourceFootprint] => side[1] !== undefined)
+      .map(([name, figures]) => [
+        name,
+        formatSummary(figures.resourceBytes, bytes),
+        formatSummary(figures.providerBytes, bytes),
+        bytes(figures.breakdown.providerBothCopies),
+        bytes(figures.breakdown.job + figures.breakdown.jobJson),
+        bytes(figures.breakdown.rest),
+      ]);
+    const exportRows = results.exportBytes.map((row) => [
+      String(row.count),
+      bytes(row.jobRerun),
+      bytes(row.floor),
+      (row.jobRerun / row.floor).toFixed(2),
+      bytes(row.jobRerun / row.count),
+      row.paddedFloor === undefined ? "—" : bytes(row.paddedFloor),
+      row.shapedFloor === undefined ? "—" : bytes(row.shapedFloor),
+    ]);
+    sections.push(`## 1. State footprint
+
+Each resource as compact JSON in \`pulumi stack export\` (all its fields: inputs, outputs, dependencies, stack
+trace), from a stack of ${footprint.count} resources created and then updated once; min–max over the resources (they differ
+only in counters and timestamps). \`__provider\` is stored twice per resource, in the inputs and in the outputs.
+
+${table(["Resource", "Bytes per resource", "`__provider` (one copy)", "`__provider` × 2", "job + jobJson", "Everything else"], rows)}
+
+Whether the stored text grows with the code behind it: each provider serialized in this process the way
+\`dynamic.Resource\` does it, before and after its code grows by about 100 KB in a temporary copy. The text the
+CLI stored for the JobRerun stack ${footprint.storedEqualsInProcess === true ? "is byte for byte the in-process text" : "differs from the in-process text"}.
+
+${table(
+  ["Provider", "Code added", "Text before", "Text after", "Same text"],
+  [
+    [
+      `JobRerun: lib/provider.js and lib/client.js (lib/*.js ${bytes(growth.jobRerun.implementationBytes.before)} → ${bytes(growth.jobRerun.implementationBytes.after)})`,
+      bytes(growth.jobRerun.codeAdded),
+      bytes(growth.jobRerun.before),
+      bytes(growth.jobRerun.after),
+      growth.jobRerun.identical ? "yes" : "no",
+    ],
+    [
+      "naive: a method on its client class",
+      bytes(growth.naive.codeAdded),
+      bytes(growth.naive.before),
+      bytes(growth.naive.after),
+      growth.naive.identical ? "yes" : "no",
+    ],
+  ],
+)}
+
+The JobRerun text only \`require\`s the installed package by name, so the implementation can grow without the
+state growing; the naive text carries its client class, so every method added to it is stored twice in every
+resource. The API token appeared ${results.tokenInState} times in all the exports taken.
+
+Whole stack exports after the last up of each count:
+
+${table(["N", "JobRerun export", "Floor export", "Ratio", "JobRerun bytes per resource", "Padded floor export", "Shaped floor export"], exportRows)}`);
+  }
+
+  if (results.preview.length > 0) {
+    sections.push(`## 2. Preview
+
+\`pulumi preview\` with every resource's triggers changed, against the floor previewing the same change.
+
+${table(
+  ["N", "JobRerun", "Floor", "Ratio", "Goal", "API requests", "Goal"],
+  results.preview.map((row) => [
+    String(row.count),
+    seconds(row.jobRerun.seconds),
+    seconds(row.floor.seconds),
+    ratio(row.ratio),
+    `≤ ${GOALS.previewRatio.toFixed(2)}: ${met(row.ratio.median <= GOALS.previewRatio)}`,
+    count(row.jobRerun.requests),
+    `0: ${met(row.jobRerun.requests.max === 0)}`,
+  ]),
+)}`);
+    const diagnosed = results.preview.filter((row) => row.paddedFloor !== undefined);
+    if (diagnosed.length > 0) {
+      sections.push(`### Where preview's time goes
+
+At N = ${diagnosed.map((row) => row.count).join(", ")}, the same previews in the same rounds against two more
+floors. ${diagnosisFloors(results)}
+
+${diagnosisTable(diagnosed.map((row) => ({ condition: `preview, N = ${row.count}`, compared: row })))}`);
+    }
+  }
+
+  if (results.up.length > 0) {
+    const parallel =
+      machine.parallelDefault === undefined
+        ? "the CLI's default `--parallel`"
+        : `the CLI's default \`--parallel\` (${machine.parallelDefault} here, as \`pulumi up --help\` states)`;
+    sections.push(`## 3. Up
+
+\`pulumi up --yes --skip-preview\` with every resource's triggers changed (so every JobRerun reschedules its job
+once, \`waitFor: "none"\`), against the floor updating the same inputs; ${parallel}. "Most in flight" is the
+largest number of API requests open at once at the proxy in front of the simulator. With latency, the simulator
+holds every API request ${results.up.find((row) => row.latencyMs > 0)?.latencyMs ?? 50} ms before answering.
+
+${table(
+  ["Latency", "N", "JobRerun", "Floor", "Ratio", "Goal", "API requests (POSTs)", "Goal", "Most in flight"],
+  results.up.map((row) => [
+    `${row.latencyMs} ms`,
+    String(row.count),
+    seconds(row.jobRerun.seconds),
+    seconds(row.floor.seconds),
+    ratio(row.ratio),
+    row.latencyMs === 0
+      ? `≤ ${GOALS.upRatio.toFixed(2)}: ${met(row.ratio.median <= GOALS.upRatio)}`
+      : "reported",
+    `${count(row.jobRerun.requests)} (${count(row.jobRerun.writes)})`,
+    `${row.count}: ${met(row.jobRerun.requests.min === row.count && row.jobRerun.requests.max === row.count)}`,
+    count(row.jobRerun.maxInFlight),
+  ]),
+)}`);
+    if (results.create.length > 0) {
+      sections.push(`Creating the stacks (one run each, not a goal: JobRerun reads each job once when created):
+
+${table(
+  ["N", "JobRerun", "Floor"],
+  results.create.map((row) => [
+    String(row.count),
+    `${row.jobRerun.toFixed(2)} s`,
+    `${row.floor.toFixed(2)} s`,
+  ]),
+)}`);
+    }
+    const diagnosis = results.checkpoints;
+    if (diagnosis !== undefined) {
+      const withCheckpoints = upNoLatency.find((row) => row.count === diagnosis.count);
+      const rows = [
+        ...(withCheckpoints === undefined
+          ? []
+          : [{ condition: "up, a checkpoint after every step (default)", compared: withCheckpoints }]),
+        { condition: "up, `PULUMI_SKIP_CHECKPOINTS=true`", compared: diagnosis },
+      ];
+      const latency = results.checkpointsWithLatency;
+      const delayed = results.up.find((row) => row.count === diagnosis.count && row.latencyMs > 0);
+      const inFlightRows = [
+        ...(delayed === undefined ? [] : [["a checkpoint after every step (default)", delayed] as const]),
+        ...(latency === undefined ? [] : [["`PULUMI_SKIP_CHECKPOINTS=true`", latency] as const]),
+      ].map(([condition, row]) => [
+        condition,
+        seconds(row.jobRerun.seconds),
+        seconds(row.floor.seconds),
+        ratio(row.ratio),
+        count(row.jobRerun.maxInFlight),
+      ]);
+      sections.push(`### Where up's time goes
+
+The engine writes a checkpoint of the state after every step (with a file backend, the whole state file), so an up
+of N resources writes the state N times and its cost grows with N × the state's size, which is larger for a
+JobRerun than for the floor (section 1). At N = ${diagnosis.count}, the same up in the same rounds against two more floors,
+then every side again with \`PULUMI_SKIP_CHECKPOINTS=true\` (the state written once, at the end).
+${diagnosisFloors(results)}
+
+${diagnosisTable(rows)}
+
+How many API requests the engine keeps in flight, with ${delayed?.latencyMs ?? latency?.latencyMs ?? 50} ms of latency per request, N = ${diagnosis.count}:
+
+${table(["Checkpoints", "JobRerun", "Floor", "Ratio", "Most in flight"], inFlightRows)}`);
+    }
+  }
+
+  if (client !== undefined) {
+    const perCall = (summary: Summary): string =>
+      formatSummary(
+        {
+          median: (summary.median / client.calls) * 1e6,
+          min: (summary.min / client.calls) * 1e6,
+          max: (summary.max / client.calls) * 1e6,
+          samples: [],
+        },
+        0,
+        " µs",
+      );
+    sections.push(`## 4. Client
+
+${client.calls.toLocaleString("en-US")} sequential \`NarrativeJobsClient.getJob\` calls against the simulator, over
+${client.calls.toLocaleString("en-US")} \`http.request\` GETs on a keep-alive \`http.Agent\` that read and
+\`JSON.parse\` the body; a new client or agent each run, ${client.runs} runs with the sides alternating, after a
+warm-up. The simulator runs in the same process, so every figure includes serving the request. Two more sides,
+node-fetch on the same kind of agent without and with the client's per-attempt AbortController timeout, split
+the difference into node-fetch's share and the client's own. Connections were counted in a second, untimed pass
+of getJob and raw through the counting proxy.
+
+${table(
+  ["Side", "1,000 calls", "Per call", "Over raw", "TCP connections"],
+  [
+    ["raw http.request", seconds(client.raw), perCall(client.raw), "1", count(client.connections.raw)],
+    [
+      "node-fetch, same agent (diagnosis)",
+      seconds(client.nodeFetch),
+      perCall(client.nodeFetch),
+      ratio(client.nodeFetchRatio),
+      "—",
+    ],
+    [
+      "node-fetch + AbortController timeout per call (diagnosis)",
+      seconds(client.nodeFetchWithTimeout),
+      perCall(client.nodeFetchWithTimeout),
+      ratio(client.nodeFetchWithTimeoutRatio),
+      "—",
+    ],
+    [
+      "**NarrativeJobsClient.getJob**",
+      seconds(client.getJob),
+      perCall(client.getJob),
+      ratio(client.ratio),
+      count(client.connections.getJob),
+    ],
+  ],
+)}
+
+Ratio ${ratio(client.ratio)} (goal ≤ ${GOALS.clientRatio.toFixed(2)}: ${met(client.ratio.median <= GOALS.clientRatio)});
+connections ${count(client.connections.getJob)} (goal ${GOALS.clientConnections}: ${met(client.connections.getJob.max === GOALS.clientConnections)}).`);
+  }
+
+  if (polling !== undefined) {
+    sections.push(`## 5. Polling
+
+The provider's wait (\`waitForJob\` with \`DEFAULT_POLL_OPTIONS\` and real jitter, through \`NarrativeJobsClient\`)
+following a rescheduled job that stays pending ${polling.pendingSeconds} s, then runs ${polling.runningMinutes} minutes, on the
+simulator's frozen clock, which the wait's sleep advances; requests counted at the simulator, ${polling.runs} runs.
+
+${table(
+  ["waitFor", "Requests while waiting", "Goal", "Simulated wait"],
+  [
+    [
+      '"terminal"',
+      count(polling.terminal.requests),
+      `≤ ${GOALS.pollingRequests}: ${met(polling.terminal.requests.max <= GOALS.pollingRequests)}`,
+      formatSummary(polling.terminal.waitedMinutes, 1, " min"),
+    ],
+    [
+      '"running"',
+      count(polling.running.requests),
+      "—",
+      formatSummary(polling.running.waitedMinutes, 2, " min"),
+    ],
+  ],
+)}`);
+  }
+
+  return `${sections.join("\n\n")}\n`;
+}

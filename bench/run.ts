@@ -1,0 +1,767 @@
+/**
+ * `npm run bench`: what a JobRerun costs, measured side by side with a floor, and written to bench/results.md and
+ * bench/results.json. Issue 5 lists the asks; bench/results.md explains every figure.
+ *
+ *   npm run bench              the full run: N = 10, 100 and 500 (about 20 minutes on 2 cores)
+ *   npm run bench -- --quick   N = 10 and 100 only (a few minutes); results.md says which mode produced it
+ *   npm run bench -- --render  writes results.md again from results.json, measuring nothing
+ *
+ * Every timed figure is the median of `runs` runs, with min and max; the two sides of a ratio run alternately
+ * (A, B, A, B, ...) and each ratio is taken run by run. Preview and up use the real Pulumi CLI against the
+ * in-process simulator over loopback, through a counting proxy (api-proxy.ts).
+ */
+import * as http from "node:http";
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import fetch from "node-fetch";
+import { NarrativeJobsClient } from "../provider/client";
+import { startSimulator, SEEDED_JOB_IDS, type Simulator } from "../provider/simulator";
+import { DEFAULT_WAIT_TIMEOUT_MS, waitForJob, type WaitFor } from "../provider/wait";
+import {
+  distinctiveToken,
+  E2E_ROOT,
+  ensurePulumiCli,
+  PulumiWorkspace,
+  REPO_ROOT,
+  runCommand,
+  type StateResource,
+} from "../tests/e2e/harness";
+import { startApiProxy, type ApiProxy } from "./api-proxy";
+import { providerTextGrowth, resourceFootprint } from "./footprint";
+import { benchJobId, GENERATION_VARIABLE, programText, type ProgramKind } from "./programs";
+import {
+  renderMarkdown,
+  type BenchResults,
+  type Compared,
+  type Machine,
+  type SideBySide,
+  type Versus,
+} from "./report";
+import { pairedRatios, summarize } from "./stats";
+
+interface BenchOptions {
+  mode: "full" | "quick";
+  /** Resource counts for preview and up. */
+  counts: number[];
+  /** Runs per side for every CLI figure. */
+  runs: number;
+  /** Counts at which `up` is also measured with 50 ms of latency per API request. */
+  latencyCounts: number[];
+  /**
+   * The count at which preview and up also run against two more floors (padded to a JobRerun's state size, and
+   * shaped like a JobRerun too), and up runs again without intermediate checkpoints.
+   */
+  diagnosisCount: number | undefined;
+  /** Write bench/results.{md,json}; off for a trial run with other settings. */
+  write: boolean;
+}
+
+const MODES: Record<BenchOptions["mode"], Omit<BenchOptions, "write">> = {
+  full: {
+    mode: "full",
+    counts: [10, 100, 500],
+    runs: 5,
+    latencyCounts: [10, 100],
+    diagnosisCount: 100,
+  },
+  quick: {
+    mode: "quick",
+    counts: [10, 100],
+    runs: 5,
+    latencyCounts: [10, 100],
+    diagnosisCount: 100,
+  },
+};
+
+/** The stack the state footprint is read from: small, so that the export is quick. */
+const FOOTPRINT_COUNT = 10;
+const SIMULATED_LATENCY_MS = 50;
+const CLIENT_CALLS = 1_000;
+/** Cheap, so more than the minimum: the client ratio is a fraction of a second per side. */
+const CLIENT_RUNS = 15;
+const POLLING_RUNS = 25;
+/** How long the polled job runs, in simulated time. */
+const POLLED_JOB_RUNNING_MS = 10 * 60_000;
+const POLLED_JOB_PENDING_MS = 2_000;
+/** An up of 500 resources takes minutes on 2 cores; a hung engine must still end the run. */
+const COMMAND_TIMEOUT_MS = 20 * 60_000;
+
+const RESULTS_MD = path.join(__dirname, "results.md");
+const RESULTS_JSON = path.join(__dirname, "results.json");
+
+function parseOptions(argv: readonly string[]): BenchOptions {
+  const quick = argv.includes("--quick");
+  const options: BenchOptions = { ...MODES[quick ? "quick" : "full"], write: true };
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index];
+    const value = argv[index + 1];
+    if (arg === "--quick") {
+      continue;
+    } else if (arg === "--runs" && value !== undefined && /^\d+$/.test(value) && Number(value) >= 1) {
+      options.runs = Number(value);
+      index++;
+    } else if (arg === "--n" && value !== undefined && /^\d+(,\d+)*$/.test(value)) {
+      options.counts = value.split(",").map(Number);
+      options.latencyCounts = options.latencyCounts.filter((count) => options.counts.includes(count));
+      options.diagnosisCount = options.counts.find((count) => count > FOOTPRINT_COUNT);
+      index++;
+    } else if (arg === "--no-write") {
+      options.write = false;
+    } else {
+      throw new Error(
+        `bench: unknown or incomplete argument ${JSON.stringify(arg)}. ` +
+          "Use --quick, --runs <n>, --n <10,100,...>, --no-write or --render.",
+      );
+    }
+  }
+  if (options.runs < 5 || options.counts.join() !== MODES[options.mode].counts.join()) {
+    options.mode = "quick";
+  }
+  return options;
+}
+
+function progress(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+async function describeMachine(cliDir: string): Promise<Machine> {
+  const pulumi = path.join(cliDir, "pulumi");
+  const env = { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" };
+  const version = (await runCommand(pulumi, ["version"], { env })).stdout.trim();
+  const help = (await runCommand(pulumi, ["up", "--help"], { env })).stdout;
+  const parallel = /--parallel\b.*\(default (\d+)\)/.exec(help)?.[1];
+  const sdk = JSON.parse(
+    await fs.readFile(path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8"),
+  ) as { version: string };
+  const cpus = os.cpus();
+  return {
+    cores: cpus.length,
+    cpu: cpus[0]?.model.trim() ?? "unknown",
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    pulumiCli: version,
+    pulumiSdk: sdk.version,
+    parallelDefault: parallel === undefined ? undefined : Number(parallel),
+    date: new Date().toISOString(),
+  };
+}
+
+/** What one CLI command cost. */
+interface CommandMeasure {
+  seconds: number;
+  requests: number;
+  writes: number;
+  maxInFlight: number;
+}
+
+class Bench {
+  /** Every workspace made, so that an interrupted run still removes them. */
+  private readonly workspaces = new Set<PulumiWorkspace>();
+
+  constructor(
+    private readonly sim: Simulator,
+    private readonly proxy: ApiProxy,
+    readonly token: string,
+  ) {}
+
+  async workspace(kind: ProgramKind, count: number, paddingBytes = 0): Promise<PulumiWorkspace> {
+    const workspace = await PulumiWorkspace.create({
+      project: `bench-${kind}-${count}`,
+      program: programText(kind, count, paddingBytes),
+      // The naive fixture reads the token at call time; JobRerun takes it from the stack configuration.
+      env: kind === "naive" ? { NARRATIVE_API_TOKEN: this.token } : {},
+    });
+    this.workspaces.add(workspace);
+    if (kind === "job-rerun") {
+      await workspace.configureNarrative(this.proxy.url, this.token);
+    } else if (kind === "naive") {
+      await workspace.setConfig("apiUrl", this.proxy.url);
+    }
+    return workspace;
+  }
+
+  async dispose(workspace: PulumiWorkspace): Promise<void> {
+    this.workspaces.delete(workspace);
+    await workspace.dispose();
+  }
+
+  async disposeAll(): Promise<void> {
+    for (const workspace of [...this.workspaces]) {
+      await this.dispose(workspace).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Runs one command with the triggers at `generation` and checks it did what the figure claims (every resource
+   * previewed or applied as an update), so that a figure never silently measures a no-op.
+   */
+  async measure(
+    workspace: PulumiWorkspace,
+    args: string[],
+    generation: number,
+    expected: RegExp,
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<CommandMeasure> {
+    const before = this.sim.requests.length;
+    this.proxy.resetCounters();
+    const startedAt = performance.now();
+    const result = await workspace.pulumi(args, {
+      env: { [GENERATION_VARIABLE]: String(generation), ...env },
+      timeoutMs: COMMAND_TIMEOUT_MS,
+      allowFailure: true,
+    });
+    const seconds = (performance.now() - startedAt) / 1_000;
+    if (result.code !== 0 || !expected.test(result.output)) {
+      throw new Error(
+        `${result.command} (${workspace.dir}) ${result.code === 0 ? `did not print ${expected}` : `exited with ${result.code}`}:\n` +
+          result.output.slice(-4_000),
+      );
+    }
+    const requests = this.sim.requests.slice(before);
+    return {
+      seconds,
+      requests: requests.length,
+      writes: requests.filter((request) => request.method !== "GET").length,
+      maxInFlight: this.proxy.maxInFlight,
+    };
+  }
+
+  /** `runs` rounds of every side in turn (A, B, A, B, ...); returns each side's measures in run order. */
+  async alternate(label: string, runs: number, sides: readonly Side[]): Promise<CommandMeasure[][]> {
+    const measures: CommandMeasure[][] = sides.map(() => []);
+    for (let run = 0; run < runs; run++) {
+      for (const [index, side] of sides.entries()) {
+        measures[index]?.push(await side.run());
+      }
+      const last = sides.map(
+        (side, index) => `${side.name} ${measures[index]?.at(-1)?.seconds.toFixed(2)} s`,
+      );
+      progress(`${label} run ${run + 1}/${runs}: ${last.join(", ")}`);
+    }
+    return measures;
+  }
+}
+
+interface Side {
+  name: string;
+  run: () => Promise<CommandMeasure>;
+}
+
+const secondsOf = (measures: readonly CommandMeasure[]): number[] =>
+  measures.map((measure) => measure.seconds);
+
+function sideBySide(jobRerun: readonly CommandMeasure[], floor: readonly CommandMeasure[]): SideBySide {
+  return {
+    jobRerun: {
+      seconds: summarize(secondsOf(jobRerun)),
+      requests: summarize(jobRerun.map((measure) => measure.requests)),
+      writes: summarize(jobRerun.map((measure) => measure.writes)),
+      maxInFlight: summarize(jobRerun.map((measure) => measure.maxInFlight)),
+    },
+    floor: { seconds: summarize(secondsOf(floor)) },
+    ratio: pairedRatios(secondsOf(jobRerun), secondsOf(floor)),
+  };
+}
+
+/** A diagnosis side: its time, and JobRerun's over it run by run. */
+function versus(
+  jobRerun: readonly CommandMeasure[],
+  other: readonly CommandMeasure[] | undefined,
+): Versus | undefined {
+  return other === undefined || other.length === 0
+    ? undefined
+    : { seconds: summarize(secondsOf(other)), ratio: pairedRatios(secondsOf(jobRerun), secondsOf(other)) };
+}
+
+/**
+ * The padding that gives a no-op resource as many bytes of state as a JobRerun, from the two footprints measured
+ * at N = 10; the padding is stored twice (inputs and outputs), with a few bytes of key and quotes each time.
+ */
+function paddingFor(results: BenchResults): number | undefined {
+  const { jobRerun, floor } = results.footprint;
+  if (jobRerun === undefined || floor === undefined) {
+    return undefined;
+  }
+  return Math.max(0, Math.round((jobRerun.resourceBytes.median - floor.resourceBytes.median) / 2) - 12);
+}
+
+/**
+ * Preview and up at one resource count, plus what the footprint and the diagnosis need from those stacks. At the
+ * diagnosis count, two more no-op floors run in the same rounds: one padded to a JobRerun's state size, one that
+ * also declares a JobRerun's properties (see programs.ts).
+ */
+async function measureScale(
+  bench: Bench,
+  sim: Simulator,
+  count: number,
+  options: BenchOptions,
+  results: BenchResults,
+): Promise<StateResource[] | undefined> {
+  const padding = options.diagnosisCount === count ? paddingFor(results) : undefined;
+  const rerun = await bench.workspace("job-rerun", count);
+  const floor = await bench.workspace("floor", count);
+  const diagnosis =
+    padding === undefined
+      ? []
+      : [
+          { name: "padded floor", workspace: await bench.workspace("padded-floor", count, padding) },
+          { name: "shaped floor", workspace: await bench.workspace("shaped-floor", count, padding) },
+        ];
+  let footprintResources: StateResource[] | undefined;
+  try {
+    const up = ["up", "--yes", "--skip-preview"];
+    const created = new RegExp(`\\+ ${count + 1} created`);
+    const updated = new RegExp(`~ ${count} updated`);
+    let generation = 0;
+    const create = {
+      jobRerun: (await bench.measure(rerun, up, generation, created)).seconds,
+      floor: (await bench.measure(floor, up, generation, created)).seconds,
+    };
+    for (const { workspace } of diagnosis) {
+      await bench.measure(workspace, up, generation, created);
+    }
+    progress(
+      `N=${count}: created (JobRerun ${create.jobRerun.toFixed(1)} s, floor ${create.floor.toFixed(1)} s)`,
+    );
+    results.create.push({ count, ...create });
+
+    const withDiagnosis = (
+      jobRerun: CommandMeasure[] = [],
+      noOp: CommandMeasure[] = [],
+      padded?: CommandMeasure[],
+      shaped?: CommandMeasure[],
+    ): Compared => ({
+      count,
+      ...sideBySide(jobRerun, noOp),
+      paddedFloor: versus(jobRerun, padded),
+      shapedFloor: versus(jobRerun, shaped),
+    });
+
+    // Preview leaves the state alone: every run previews the same change of triggers.
+    const previewed = new RegExp(`~ ${count} to update`);
+    const next = generation + 1;
+    const preview = (workspace: PulumiWorkspace) => () =>
+      bench.measure(workspace, ["preview"], next, previewed);
+    const previewSides: Side[] = [
+      { name: "JobRerun", run: preview(rerun) },
+      { name: "floor", run: preview(floor) },
+      ...diagnosis.map(({ name, workspace }) => ({ name, run: preview(workspace) })),
+    ];
+    results.preview.push(
+      withDiagnosis(...(await bench.alternate(`N=${count} preview`, options.runs, previewSides))),
+    );
+
+    // Each round applies a new generation of triggers on every side.
+    const upRounds = async (label: string, latencyMs: number, env: NodeJS.ProcessEnv, diagnose: boolean) => {
+      const sides: Side[] = [
+        {
+          name: "JobRerun",
+          run: async () => {
+            generation += 1;
+            if (latencyMs > 0) {
+              const delayed = Array.from({ length: count }, () => ({ latencyMs }));
+              sim.fault("POST /jobs/{job_id}/reschedule", ...delayed);
+              sim.fault("GET /jobs/{job_id}", ...delayed);
+            }
+            try {
+              return await bench.measure(rerun, up, generation, updated, env);
+            } finally {
+              sim.clearFaults();
+            }
+          },
+        },
+        { name: "floor", run: () => bench.measure(floor, up, generation, updated, env) },
+        ...(diagnose ? diagnosis : []).map(({ name, workspace }) => ({
+          name,
+          run: () => bench.measure(workspace, up, generation, updated, env),
+        })),
+      ];
+      return withDiagnosis(...(await bench.alternate(label, options.runs, sides)));
+    };
+
+    results.up.push({ latencyMs: 0, ...(await upRounds(`N=${count} up`, 0, {}, true)) });
+    if (options.latencyCounts.includes(count)) {
+      const label = `N=${count} up +${SIMULATED_LATENCY_MS} ms`;
+      results.up.push({
+        latencyMs: SIMULATED_LATENCY_MS,
+        ...(await upRounds(label, SIMULATED_LATENCY_MS, {}, false)),
+      });
+    }
+    if (diagnosis.length > 0) {
+      // PULUMI_SKIP_CHECKPOINTS: the engine writes the state once at the end instead of after every step.
+      const skip = { PULUMI_SKIP_CHECKPOINTS: "true" };
+      results.checkpoints = await upRounds(`N=${count} up without checkpoints`, 0, skip, true);
+      results.checkpointsWithLatency = {
+        latencyMs: SIMULATED_LATENCY_MS,
+        ...(await upRounds(
+          `N=${count} up +${SIMULATED_LATENCY_MS} ms without checkpoints`,
+          SIMULATED_LATENCY_MS,
+          skip,
+          false,
+        )),
+      };
+    }
+
+    const exportBytes = async (workspace: PulumiWorkspace | undefined): Promise<number | undefined> =>
+      workspace === undefined ? undefined : Buffer.byteLength((await workspace.exportStack()).text);
+    const rerunExport = await rerun.exportStack();
+    const floorExport = await floor.exportStack();
+    results.exportBytes.push({
+      count,
+      jobRerun: Buffer.byteLength(rerunExport.text),
+      floor: Buffer.byteLength(floorExport.text),
+      paddedFloor: await exportBytes(diagnosis[0]?.workspace),
+      shapedFloor: await exportBytes(diagnosis[1]?.workspace),
+    });
+    results.tokenInState += occurrences(rerunExport.text, bench.token);
+    if (count === FOOTPRINT_COUNT) {
+      footprintResources = rerunExport.resources.filter((resource) => resource.type.endsWith(":JobRerun"));
+      results.footprint.floor = resourceFootprint(
+        floorExport.resources.filter((resource) => resource.type.endsWith(":NoOp")),
+      );
+    }
+    if (padding !== undefined) {
+      results.paddingBytes = padding;
+    }
+  } finally {
+    for (const workspace of [rerun, floor, ...diagnosis.map((side) => side.workspace)]) {
+      await bench.dispose(workspace);
+    }
+  }
+  return footprintResources;
+}
+
+function occurrences(text: string, secret: string): number {
+  return text.split(secret).length - 1;
+}
+
+/** The naive fixture's footprint: created, then updated once, like the JobRerun stack it is compared with. */
+async function measureNaive(bench: Bench, results: BenchResults): Promise<void> {
+  const naive = await bench.workspace("naive", FOOTPRINT_COUNT);
+  try {
+    const up = ["up", "--yes", "--skip-preview"];
+    await bench.measure(naive, up, 0, new RegExp(`\\+ ${FOOTPRINT_COUNT + 1} created`));
+    await bench.measure(naive, up, 1, new RegExp(`~ ${FOOTPRINT_COUNT} updated`));
+    const exported = await naive.exportStack();
+    results.tokenInState += occurrences(exported.text, bench.token);
+    results.footprint.naive = resourceFootprint(
+      exported.resources.filter((resource) => resource.type.endsWith(":NaiveJobRerun")),
+    );
+  } finally {
+    await bench.dispose(naive);
+  }
+}
+
+/** A GET over a plain keep-alive agent: the least a client can do (send, read the body, parse it). */
+function rawGetJob(agent: http.Agent, url: string, token: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      { agent, headers: { Authorization: `Bearer ${token}`, Accept: "application/json" } },
+      (response) => {
+        let body = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          body += chunk;
+        });
+        response.on("end", () => {
+          try {
+            resolve(JSON.parse(body));
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
+        response.on("error", reject);
+      },
+    );
+    request.on("error", reject);
+    request.end();
+  });
+}
+
+/** node-fetch as the client uses it (same agent, text, JSON.parse), optionally with its per-attempt timeout. */
+async function nodeFetchGetJob(
+  agent: http.Agent,
+  url: string,
+  token: string,
+  withTimeout: boolean,
+): Promise<unknown> {
+  const headers = { Authorization: `Bearer ${token}`, Accept: "application/json" };
+  if (!withTimeout) {
+    const response = await fetch(url, { headers, agent, redirect: "manual" });
+    return JSON.parse(await response.text());
+  }
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 30_000);
+  try {
+    const response = await fetch(url, {
+      headers,
+      agent,
+      redirect: "manual",
+      signal: controller.signal as unknown as NonNullable<Parameters<typeof fetch>[1]>["signal"],
+    });
+    return JSON.parse(await response.text());
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+type ClientSide = "getJob" | "raw" | "nodeFetch" | "nodeFetchWithTimeout";
+const CLIENT_SIDES: readonly ClientSide[] = ["getJob", "raw", "nodeFetch", "nodeFetchWithTimeout"];
+
+/**
+ * `calls` sequential reads of one job by each side, each with a client or agent of its own; resolves with the
+ * seconds they took. getJob and raw are the ask; the two node-fetch sides split the difference between them into
+ * what node-fetch costs and what the client adds on top.
+ */
+async function readJobs(side: ClientSide, apiUrl: string, token: string, calls: number): Promise<number> {
+  const jobId = benchJobId(0);
+  const url = `${apiUrl}/jobs/${jobId}`;
+  if (side === "getJob") {
+    const client = new NarrativeJobsClient({ apiUrl, token });
+    const startedAt = performance.now();
+    try {
+      for (let call = 0; call < calls; call++) {
+        await client.getJob(jobId);
+      }
+      return (performance.now() - startedAt) / 1_000;
+    } finally {
+      client.close();
+    }
+  }
+  // The client's agent options (keep-alive, 30 s idle timeout), for the sides without the client.
+  const agent = new http.Agent({ keepAlive: true, timeout: 30_000 });
+  const startedAt = performance.now();
+  try {
+    for (let call = 0; call < calls; call++) {
+      await (side === "raw"
+        ? rawGetJob(agent, url, token)
+        : nodeFetchGetJob(agent, url, token, side === "nodeFetchWithTimeout"));
+    }
+    return (performance.now() - startedAt) / 1_000;
+  } finally {
+    agent.destroy();
+  }
+}
+
+async function measureClient(
+  sim: Simulator,
+  proxy: ApiProxy,
+  token: string,
+  results: BenchResults,
+): Promise<void> {
+  // Warm every path up (JIT, the simulator's own code) before anything is timed.
+  for (const side of CLIENT_SIDES) {
+    await readJobs(side, sim.url, token, 200);
+  }
+  const timed: Record<ClientSide, number[]> = {
+    getJob: [],
+    raw: [],
+    nodeFetch: [],
+    nodeFetchWithTimeout: [],
+  };
+  const connections: Record<"getJob" | "raw", number[]> = { getJob: [], raw: [] };
+  for (let run = 0; run < CLIENT_RUNS; run++) {
+    // Timed straight against the simulator: the proxy would add the same hop to every side.
+    for (const side of CLIENT_SIDES) {
+      timed[side].push(await readJobs(side, sim.url, token, CLIENT_CALLS));
+    }
+    // Counted through the proxy, untimed: every TCP connection a side opens for its calls.
+    for (const side of ["getJob", "raw"] as const) {
+      proxy.resetCounters();
+      await readJobs(side, proxy.url, token, CLIENT_CALLS);
+      connections[side].push(proxy.connections);
+    }
+    progress(
+      `client run ${run + 1}/${CLIENT_RUNS}: ` +
+        CLIENT_SIDES.map((side) => `${side} ${timed[side].at(-1)?.toFixed(3)} s`).join(", "),
+    );
+  }
+  results.client = {
+    calls: CLIENT_CALLS,
+    runs: CLIENT_RUNS,
+    getJob: summarize(timed.getJob),
+    raw: summarize(timed.raw),
+    nodeFetch: summarize(timed.nodeFetch),
+    nodeFetchWithTimeout: summarize(timed.nodeFetchWithTimeout),
+    ratio: pairedRatios(timed.getJob, timed.raw),
+    nodeFetchRatio: pairedRatios(timed.nodeFetch, timed.raw),
+    nodeFetchWithTimeoutRatio: pairedRatios(timed.nodeFetchWithTimeout, timed.raw),
+    connections: { getJob: summarize(connections.getJob), raw: summarize(connections.raw) },
+  };
+}
+
+/**
+ * The provider's wait (waitForJob with its default poll options and real jitter) following a job that runs 10
+ * simulated minutes, on the simulator's frozen clock, which the wait's sleep advances instead of waiting.
+ */
+async function measurePolling(token: string, results: BenchResults): Promise<void> {
+  const sim = await startSimulator({
+    frozen: true,
+    token,
+    durations: { pendingMs: POLLED_JOB_PENDING_MS, runningMs: POLLED_JOB_RUNNING_MS },
+  });
+  const client = new NarrativeJobsClient({ apiUrl: sim.url, token });
+  const jobId = SEEDED_JOB_IDS.completed;
+  try {
+    const follow = async (waitFor: Exclude<WaitFor, "none">) => {
+      const requests: number[] = [];
+      const waited: number[] = [];
+      for (let run = 0; run < POLLING_RUNS; run++) {
+        const rescheduled = await client.reschedule(jobId, { force: true });
+        const before = sim.requests.length;
+        const startedAt = sim.now();
+        const result = await waitForJob(rescheduled, waitFor, DEFAULT_WAIT_TIMEOUT_MS, {
+          getJob: (id) => client.getJob(id),
+          report: () => undefined,
+          sleep: async (ms) => sim.advance(ms),
+          now: () => sim.now(),
+          random: Math.random,
+        });
+        if (result.end !== "reached") {
+          throw new Error(`waiting for job ${jobId} to be ${waitFor} ended ${result.end}`);
+        }
+        requests.push(sim.requests.length - before);
+        waited.push((sim.now() - startedAt) / 60_000);
+        // Let the run finish before the next reschedule, so every run follows a whole run of the job.
+        sim.advance(POLLED_JOB_PENDING_MS + POLLED_JOB_RUNNING_MS);
+      }
+      return { requests: summarize(requests), waitedMinutes: summarize(waited) };
+    };
+    results.polling = {
+      runs: POLLING_RUNS,
+      pendingSeconds: POLLED_JOB_PENDING_MS / 1_000,
+      runningMinutes: POLLED_JOB_RUNNING_MS / 60_000,
+      terminal: await follow("terminal"),
+      running: await follow("running"),
+    };
+  } finally {
+    client.close();
+    await sim.close();
+  }
+}
+
+/** Renders bench/results.md from bench/results.json again, e.g. after the wording of the report changed. */
+async function renderAgain(): Promise<void> {
+  const results = JSON.parse(await fs.readFile(RESULTS_JSON, "utf8")) as BenchResults;
+  await fs.writeFile(RESULTS_MD, renderMarkdown(results));
+  progress(`wrote ${path.relative(REPO_ROOT, RESULTS_MD)} from ${path.relative(REPO_ROOT, RESULTS_JSON)}`);
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes("--render")) {
+    await renderAgain();
+    return;
+  }
+  const startedAt = performance.now();
+  const options = parseOptions(process.argv.slice(2));
+  // Ctrl+C reaches the CLI too, which cancels; the failed command then unwinds through the clean-ups below.
+  process.on("SIGINT", () => progress("interrupted: stopping after the current command"));
+  progress(`${options.mode} mode: N = ${options.counts.join(", ")}, ${options.runs} runs per side`);
+  const cliDir = await ensurePulumiCli({ showProgress: true });
+  const machine = await describeMachine(cliDir);
+  const token = distinctiveToken("bench");
+
+  const sim = await startSimulator({ frozen: true, token });
+  const seedJob = sim.job(SEEDED_JOB_IDS.completed);
+  if (seedJob === undefined) {
+    throw new Error("the simulator no longer seeds the reschedule page's example job");
+  }
+  for (let index = 0; index < Math.max(...options.counts, FOOTPRINT_COUNT); index++) {
+    sim.addJob({ ...seedJob, job_id: benchJobId(index) });
+  }
+  const proxy = await startApiProxy(sim.url);
+  const bench = new Bench(sim, proxy, token);
+  const growthDir = await fs.mkdtemp(path.join(E2E_ROOT, "bench-growth-"));
+
+  const results: BenchResults = {
+    mode: options.mode,
+    command: `npm run bench${options.mode === "quick" ? " -- --quick" : ""}`,
+    counts: options.counts,
+    runs: options.runs,
+    machine,
+    totalSeconds: 0,
+    create: [],
+    preview: [],
+    up: [],
+    checkpoints: undefined,
+    checkpointsWithLatency: undefined,
+    paddingBytes: undefined,
+    exportBytes: [],
+    tokenInState: 0,
+    footprint: {
+      count: FOOTPRINT_COUNT,
+      jobRerun: undefined,
+      naive: undefined,
+      floor: undefined,
+      growth: undefined,
+      storedEqualsInProcess: undefined,
+    },
+    client: undefined,
+    polling: undefined,
+  };
+
+  try {
+    const growth = await providerTextGrowth(REPO_ROOT, growthDir);
+    const { shimText, ...growthFigures } = growth;
+    results.footprint.growth = growthFigures;
+    progress(
+      `provider text: ${growth.jobRerun.before} B, after +${growth.jobRerun.codeAdded} B of implementation ` +
+        `${growth.jobRerun.after} B; naive ${growth.naive.before} B -> ${growth.naive.after} B`,
+    );
+
+    for (const count of options.counts) {
+      const resources = await measureScale(bench, sim, count, options, results);
+      if (resources !== undefined) {
+        results.footprint.jobRerun = resourceFootprint(resources);
+        results.footprint.storedEqualsInProcess = resources.every(
+          (resource) => resource.inputs?.["__provider"] === shimText,
+        );
+      }
+    }
+    if (results.footprint.jobRerun === undefined) {
+      // The counts measured did not include the footprint's stack: make it on its own.
+      const stack = await bench.workspace("job-rerun", FOOTPRINT_COUNT);
+      try {
+        const up = ["up", "--yes", "--skip-preview"];
+        await bench.measure(stack, up, 0, new RegExp(`\\+ ${FOOTPRINT_COUNT + 1} created`));
+        await bench.measure(stack, up, 1, new RegExp(`~ ${FOOTPRINT_COUNT} updated`));
+        const resources = (await stack.jobReruns()).filter((resource) => resource.type.endsWith(":JobRerun"));
+        results.footprint.jobRerun = resourceFootprint(resources);
+        results.footprint.storedEqualsInProcess = resources.every(
+          (resource) => resource.inputs?.["__provider"] === shimText,
+        );
+      } finally {
+        await bench.dispose(stack);
+      }
+    }
+    await measureNaive(bench, results);
+    await measureClient(sim, proxy, token, results);
+    await measurePolling(token, results);
+  } finally {
+    await bench.disposeAll();
+    await proxy.close();
+    await sim.close();
+    await fs.rm(growthDir, { recursive: true, force: true });
+  }
+
+  results.totalSeconds = (performance.now() - startedAt) / 1_000;
+  const markdown = renderMarkdown(results);
+  if (options.write) {
+    await fs.writeFile(RESULTS_JSON, `${JSON.stringify(results, null, 2)}\n`);
+    await fs.writeFile(RESULTS_MD, markdown);
+    progress(`wrote ${path.relative(REPO_ROOT, RESULTS_MD)} and ${path.relative(REPO_ROOT, RESULTS_JSON)}`);
+  } else {
+    process.stdout.write(markdown);
+  }
+  progress(`done in ${(results.totalSeconds / 60).toFixed(1)} min`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `bench: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});
