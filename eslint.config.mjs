@@ -12,7 +12,7 @@ export default tseslint.config(
   },
   {
     // Plain Node.js scripts run before anything is compiled.
-    files: ["scripts/**/*.js"],
+    files: ["scripts/**/*.js", "tests/**/*.js"],
     languageOptions: {
       sourceType: "commonjs",
       globals: { require: "readonly", __dirname: "readonly", process: "readonly", console: "readonly" },
