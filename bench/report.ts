@@ -57,6 +57,8 @@ export interface BenchResults {
   runs: number;
   machine: Machine;
   totalSeconds: number;
+  /** The 1-minute load average, sampled every 10 s through the run: a second workload would show in it. */
+  loadAverage: Summary | undefined;
   /** The first `up` of each stack (one run, not a goal): creating N resources. */
   create: { count: number; jobRerun: number; floor: number }[];
   preview: Compared[];
@@ -171,6 +173,7 @@ Produced by \`${results.command}\` in **${results.mode} mode** (N = ${results.co
 ${results.runs} runs per side for every CLI figure, in ${(results.totalSeconds / 60).toFixed(1)} minutes.
 Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB, ${machine.os}; Node.js ${machine.node};
 Pulumi CLI ${machine.pulumiCli}, @pulumi/pulumi ${machine.pulumiSdk}; ${machine.date}.
+1-minute load average through the run: ${results.loadAverage === undefined ? "not sampled" : formatSummary(results.loadAverage, 2)}.
 
 Figures read "median (min–max)". A ratio is JobRerun over the floor, taken run by run from two commands run back to
 back (A, B, A, B, ...), then summarized the same way. The floor is the same program with N dynamic resources whose

@@ -674,6 +674,9 @@ async function main(): Promise<void> {
   }
   const proxy = await startApiProxy(sim.url);
   const bench = new Bench(sim, proxy, token);
+  // Another workload on the machine skews every timing: the load average, sampled through the run, shows one.
+  const loadAverages: number[] = [];
+  const loadSampler = setInterval(() => loadAverages.push(os.loadavg()[0] ?? 0), 10_000);
   const growthDir = await fs.mkdtemp(path.join(E2E_ROOT, "bench-growth-"));
 
   const results: BenchResults = {
@@ -683,6 +686,7 @@ async function main(): Promise<void> {
     runs: options.runs,
     machine,
     totalSeconds: 0,
+    loadAverage: undefined,
     create: [],
     preview: [],
     up: [],
@@ -741,6 +745,7 @@ async function main(): Promise<void> {
     await measureClient(sim, proxy, token, results);
     await measurePolling(token, results);
   } finally {
+    clearInterval(loadSampler);
     await bench.disposeAll();
     await proxy.close();
     await sim.close();
@@ -748,6 +753,7 @@ async function main(): Promise<void> {
   }
 
   results.totalSeconds = (performance.now() - startedAt) / 1_000;
+  results.loadAverage = loadAverages.length > 0 ? summarize(loadAverages) : undefined;
   const markdown = renderMarkdown(results);
   if (options.write) {
     await fs.writeFile(RESULTS_JSON, `${JSON.stringify(results, null, 2)}\n`);
