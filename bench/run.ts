@@ -15,6 +15,7 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import fetch from "node-fetch";
+import * as prettier from "prettier";
 import { NarrativeJobsClient } from "../provider/client";
 import { startSimulator, SEEDED_JOB_IDS, type Simulator } from "../provider/simulator";
 import { DEFAULT_WAIT_TIMEOUT_MS, waitForJob, type WaitFor } from "../provider/wait";
@@ -643,10 +644,16 @@ async function measurePolling(token: string, results: BenchResults): Promise<voi
   }
 }
 
+/** Writes a results file the way `npm run lint` (prettier --check) expects it. */
+async function writeFormatted(file: string, text: string): Promise<void> {
+  const config = (await prettier.resolveConfig(file)) ?? {};
+  await fs.writeFile(file, await prettier.format(text, { ...config, filepath: file }));
+}
+
 /** Renders bench/results.md from bench/results.json again, e.g. after the wording of the report changed. */
 async function renderAgain(): Promise<void> {
   const results = JSON.parse(await fs.readFile(RESULTS_JSON, "utf8")) as BenchResults;
-  await fs.writeFile(RESULTS_MD, renderMarkdown(results));
+  await writeFormatted(RESULTS_MD, renderMarkdown(results));
   progress(`wrote ${path.relative(REPO_ROOT, RESULTS_MD)} from ${path.relative(REPO_ROOT, RESULTS_JSON)}`);
 }
 
@@ -756,8 +763,8 @@ async function main(): Promise<void> {
   results.loadAverage = loadAverages.length > 0 ? summarize(loadAverages) : undefined;
   const markdown = renderMarkdown(results);
   if (options.write) {
-    await fs.writeFile(RESULTS_JSON, `${JSON.stringify(results, null, 2)}\n`);
-    await fs.writeFile(RESULTS_MD, markdown);
+    await writeFormatted(RESULTS_JSON, JSON.stringify(results, null, 2));
+    await writeFormatted(RESULTS_MD, markdown);
     progress(`wrote ${path.relative(REPO_ROOT, RESULTS_MD)} and ${path.relative(REPO_ROOT, RESULTS_JSON)}`);
   } else {
     process.stdout.write(markdown);
