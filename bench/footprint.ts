@@ -52,7 +52,7 @@ export interface TextGrowth {
 }
 
 export interface ProviderTextGrowth {
-  /** This package: the shim's text, before and after 100 KB is appended to lib/provider.js and lib/client.js. */
+  /** This package: the stored text, before and after 100 KB is appended to lib/provider.js and lib/client.js. */
   jobRerun: TextGrowth & { implementationBytes: { before: number; after: number } };
   /** The naive fixture: its text before and after its client class gains a 100 KB method. */
   naive: TextGrowth;
@@ -105,13 +105,10 @@ export async function providerTextGrowth(repoRoot: string, workDir: string): Pro
   for (const file of ["provider.js", "client.js"]) {
     await fs.appendFile(path.join(grownLib, file), addition);
   }
-  type ShimModule = { jobRerunProvider: unknown };
-  const shimBefore = await serializedProvider(
-    loadModule<ShimModule>(path.join(libDir, "shim.js")).jobRerunProvider,
-  );
-  const shimAfter = await serializedProvider(
-    loadModule<ShimModule>(path.join(grownLib, "shim.js")).jobRerunProvider,
-  );
+  // JobRerun stores a fixed text (lib/shim.js) rather than a serialized closure; read it from each copy.
+  type ShimModule = { PROVIDER_TEXT: string };
+  const shimBefore = loadModule<ShimModule>(path.join(libDir, "shim.js")).PROVIDER_TEXT;
+  const shimAfter = loadModule<ShimModule>(path.join(grownLib, "shim.js")).PROVIDER_TEXT;
 
   const fixture = path.join(__dirname, "fixtures", "naive-job-rerun.js");
   const source = await fs.readFile(fixture, "utf8");

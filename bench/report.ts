@@ -289,8 +289,9 @@ only in counters and timestamps). \`__provider\` is stored twice per resource, i
 
 ${table(["Resource", "Bytes per resource", "`__provider` (one copy)", "`__provider` × 2", "job + jobJson", "Everything else"], rows)}
 
-Whether the stored text grows with the code behind it: each provider serialized in this process the way
-\`dynamic.Resource\` does it, before and after its code grows by about 100 KB in a temporary copy. The text the
+Whether the stored text grows with the code behind it, before and after the code grows by about 100 KB in a
+temporary copy: the naive provider serialized in this process the way \`dynamic.Resource\` does it; JobRerun's
+fixed text (lib/shim.js, not a serialized closure) read from each copy. The text the
 CLI stored for the JobRerun stack ${footprint.storedEqualsInProcess === true ? "is byte for byte the in-process text" : "differs from the in-process text"}.
 
 ${table(

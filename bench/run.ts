@@ -5,6 +5,7 @@
  *   npm run bench              the full run: N = 10, 100 and 500 (about 20 minutes on 2 cores)
  *   npm run bench -- --quick   N = 10 and 100 only (a few minutes); results.md says which mode produced it
  *   npm run bench -- --render  writes results.md again from results.json, measuring nothing
+ *   npm run bench -- --n 100 --runs 3 --no-diagnosis --no-write   a quick look at one count, nothing written
  *
  * Every timed figure is the median of `runs` runs, with min and max; the two sides of a ratio run alternately
  * (A, B, A, B, ...) and each ratio is taken run by run. Preview and up use the real Pulumi CLI against the
@@ -109,10 +110,13 @@ function parseOptions(argv: readonly string[]): BenchOptions {
       index++;
     } else if (arg === "--no-write") {
       options.write = false;
+    } else if (arg === "--no-diagnosis") {
+      // For trying a change quickly: leaves out the extra floors and the runs without checkpoints.
+      options.diagnosisCount = undefined;
     } else {
       throw new Error(
         `bench: unknown or incomplete argument ${JSON.stringify(arg)}. ` +
-          "Use --quick, --runs <n>, --n <10,100,...>, --no-write or --render.",
+          "Use --quick, --runs <n>, --n <10,100,...>, --no-diagnosis, --no-write or --render.",
       );
     }
   }

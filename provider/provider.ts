@@ -313,7 +313,10 @@ function retryLine(event: RetryEvent): string {
   return `${event.call}: attempt ${event.attempt} failed (${event.reason}); retrying in ${seconds}s`;
 }
 
-/** The instance the serialized shim delegates to: one per provider process. */
+/**
+ * The provider the dynamic provider host gets from the stored text (shim.ts): this module's exports, one
+ * instance per provider process. Only the methods the host calls are exported under their method names.
+ */
 const instance = new JobRerunProvider();
 
 export const configure = instance.configure.bind(instance);

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { INPUT_DEFAULTS, triggersProblem, type JobRerunOutputs, type UnfinishedRun } from "./decisions";
-import { jobRerunProvider } from "./shim";
+import { JOB_RERUN_TYPE, PROVIDER_TEXT } from "./shim";
 import type { Job, JsonValue, RescheduleOutcome } from "./types";
 import type { WaitFor } from "./wait";
 
@@ -39,7 +39,7 @@ export interface JobRerunArgs {
  * Re-runs a Narrative job when its triggers change. `pulumi preview` shows the pending rerun and sends
  * nothing; `pulumi up` calls `POST /jobs/{job_id}/reschedule` and stores what the API returned.
  */
-export class JobRerun extends pulumi.dynamic.Resource {
+export class JobRerun extends pulumi.CustomResource {
   declare readonly jobId: pulumi.Output<string>;
   declare readonly triggers: pulumi.Output<JsonValue>;
   declare readonly force: pulumi.Output<boolean>;
@@ -79,7 +79,7 @@ export class JobRerun extends pulumi.dynamic.Resource {
       unfinishedRun: undefined,
     };
     super(
-      jobRerunProvider,
+      JOB_RERUN_TYPE,
       name,
       {
         ...args,
@@ -100,10 +100,10 @@ export class JobRerun extends pulumi.dynamic.Resource {
           return triggers;
         }),
         ...outputs,
+        // What pulumi.dynamic.Resource would store here, without its closure serializer (see shim.ts).
+        __provider: PROVIDER_TEXT,
       },
       opts,
-      "narrative",
-      "JobRerun",
     );
   }
 }

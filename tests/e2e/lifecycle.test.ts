@@ -10,6 +10,7 @@ import { expect } from "chai";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
+import { PROVIDER_TEXT } from "../../provider/shim";
 import { distinctiveToken, jobRerunProgram, listFiles, PulumiWorkspace, REPO_ROOT } from "./harness";
 import {
   describeRequests,
@@ -88,8 +89,8 @@ describe("e2e: a JobRerun through the Pulumi CLI, cases 1-9 in order", function 
   });
 
   it("5. a new build of the package with the same inputs: no update, no write", async () => {
-    // Only the provider code changes: the compiled implementation gets a new line, and the shim (whose text
-    // the engine stores as __provider) a different method body, as a new release of the package would.
+    // Only the provider code changes: the compiled implementation gets a new line, and the text the engine
+    // stores as __provider (lib/shim.js) a different body, as an upgrade from an older release would.
     const shimFile = path.join(REPO_ROOT, "lib", "shim.js");
     const providerFile = path.join(REPO_ROOT, "lib", "provider.js");
     const originals = new Map<string, Buffer>();
@@ -100,8 +101,8 @@ describe("e2e: a JobRerun through the Pulumi CLI, cases 1-9 in order", function 
     const marker = `e2e-new-build-${Date.now()}`;
     try {
       const shim = originals.get(shimFile)?.toString() ?? "";
-      const rebuiltShim = shim.replace(".read(id, props)", `.read(id, props, ${JSON.stringify(marker)})`);
-      expect(rebuiltShim, "lib/shim.js no longer has the read method this case edits").not.to.equal(shim);
+      const rebuiltShim = shim.replace("'exports.handler = ", `'/* ${marker} */ exports.handler = `);
+      expect(rebuiltShim, "lib/shim.js no longer has the provider text this case edits").not.to.equal(shim);
       rebuilt.set(shimFile, Buffer.from(rebuiltShim));
       rebuilt.set(
         providerFile,
@@ -252,6 +253,7 @@ describe("e2e: a JobRerun through the Pulumi CLI, cases 1-9 in order", function 
         expect(Buffer.byteLength(String(text)), `${where}.__provider bytes`).to.be.below(
           MAX_PROVIDER_TEXT_BYTES,
         );
+        expect(text, `${where}.__provider`).to.equal(PROVIDER_TEXT);
         expect(String(text)).not.to.include(sim.url);
       }
     }

@@ -1,66 +1,85 @@
 /**
- * What Pulumi writes into the state for every JobRerun as `__provider`: the serialized shim. It must stay
- * small, and hold no token, no API URL and no client code, whatever the program had in scope.
+ * What Pulumi writes into the state for every JobRerun as `__provider`, and what the dynamic provider host
+ * makes of it. The text must stay small, hold nothing from the program (no token, no API URL, no client code),
+ * and load the installed implementation by package name.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { jobRerunProvider } from "../../provider/shim";
+import { JobRerun } from "../../provider/resource";
+import { JOB_RERUN_TYPE, PROVIDER_TEXT } from "../../provider/shim";
 
 const TOKEN = "tok-SECRET-serialization-4d2e";
 const API_URL = "https://api-dev.narrative.io";
+const JOB_ID = "2a5b9ad7-0d8e-4a36-9a1c-2d4e7c9b1f00";
 
-describe("the serialized provider", () => {
-  let text: string;
+/** The loader the host uses (cmd/dynamic-provider: `requireFromString(text).handler()`), from its own package. */
+const requireFromString = require(
+  require.resolve("require-from-string", { paths: [require.resolve("@pulumi/pulumi")] }),
+) as (code: string) => { handler: () => Record<string, unknown> };
+
+describe("the stored provider text", () => {
+  it("is a few dozen bytes, far under the 2 KB budget", () => {
+    expect(Buffer.byteLength(PROVIDER_TEXT, "utf8")).to.be.below(100);
+  });
+
+  it("holds no client code: only requires the implementation by package name", () => {
+    expect(PROVIDER_TEXT).to.include('require("pulumi-narrative-jobs/provider")');
+    for (const clientCode of ["node-fetch", "Authorization", "Bearer", "/reschedule", "narrative.io", "agent"]) {
+      expect(PROVIDER_TEXT, clientCode).not.to.include(clientCode);
+    }
+  });
+
+  it("loads, the way the host loads it, into the methods the engine calls and no delete", async () => {
+    const provider = requireFromString(PROVIDER_TEXT).handler();
+    const methods = ["configure", "check", "diff", "create", "read", "update"];
+    for (const method of methods) {
+      expect(provider[method], method).to.be.a("function");
+    }
+    // No delete: destroy only drops the resource from the state (a rerun cannot be undone).
+    expect(provider["delete"]).to.equal(undefined);
+    const check = provider["check"] as (olds: object, news: object) => Promise<{ failures: { property: string }[] }>;
+    const result = await check({}, { jobId: "not-a-uuid", triggers: "v1" });
+    expect(result.failures[0]?.property).to.equal("jobId");
+  });
+});
+
+describe("JobRerun as registered with the engine", () => {
+  const registered: pulumi.runtime.MockResourceArgs[] = [];
 
   before(async () => {
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (args) => {
+          registered.push(args);
+          return { id: `${args.name}-id`, state: args.inputs };
+        },
+        call: () => ({}),
+      },
+      "project",
+      "stack",
+      true,
+    );
     // A program that read the token and the URL into its environment before creating resources.
     process.env["NARRATIVE_API_TOKEN"] = TOKEN;
     process.env["NARRATIVE_API_URL"] = API_URL;
     try {
-      // The same call dynamic.Resource makes on the provider object it is given.
-      const provider = jobRerunProvider;
-      text = (await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })).text;
+      const rerun = new JobRerun("nightly", { jobId: JOB_ID, triggers: { sha: "abc" } });
+      await new Promise<void>((resolve) => rerun.urn.apply(() => resolve()));
     } finally {
       delete process.env["NARRATIVE_API_TOKEN"];
       delete process.env["NARRATIVE_API_URL"];
     }
   });
 
-  it("is under 2 KB", () => {
-    expect(Buffer.byteLength(text, "utf8")).to.be.below(2048);
+  it("is a dynamic resource whose __provider is exactly the stored text", () => {
+    expect(registered).to.have.length(1);
+    expect(registered[0]?.type).to.equal(JOB_RERUN_TYPE);
+    expect(registered[0]?.inputs["__provider"]).to.equal(PROVIDER_TEXT);
   });
 
-  it("holds no token and no API URL", () => {
-    expect(text).not.to.include(TOKEN);
-    expect(text).not.to.include(API_URL);
-    expect(text).not.to.match(/narrative\.io/);
-  });
-
-  it("holds no client code: only requires the implementation by package name", () => {
-    expect(text).to.include('require("pulumi-narrative-jobs/provider")');
-    for (const clientCode of [
-      "node-fetch",
-      "Authorization",
-      "Bearer",
-      "/reschedule",
-      "NarrativeJobsClient",
-      "agent",
-    ]) {
-      expect(text, clientCode).not.to.include(clientCode);
-    }
-  });
-
-  it("delegates every method the engine calls to the installed implementation", async () => {
-    const loaded = new Function("require", `const exports = {}; ${text}; return exports.handler();`)(require);
-    const result = await loaded.check({}, { jobId: "not-a-uuid", triggers: "v1" });
-    expect(result.failures[0].property).to.equal("jobId");
-    expect(Object.keys(loaded).sort()).to.deep.equal([
-      "check",
-      "configure",
-      "create",
-      "diff",
-      "read",
-      "update",
-    ]);
+  it("sends no token and no API URL the program had in scope", () => {
+    const sent = JSON.stringify(registered[0]?.inputs);
+    expect(sent).not.to.include(TOKEN);
+    expect(sent).not.to.include(API_URL);
   });
 });
