@@ -16,7 +16,7 @@ export function isUuid(value: unknown): value is string {
   return typeof value === "string" && UUID.test(value);
 }
 
-/** The inputs after `check`: defaults filled in. */
+/** The inputs with their defaults filled in (`withDefaults`), as create and update use them. */
 export interface JobRerunInputs {
   jobId: string;
   triggers: JsonValue;
@@ -31,7 +31,11 @@ export interface JobRerunInputs {
   failOnJobFailure?: boolean;
 }
 
-/** Everything a JobRerun stores. Inputs are repeated so that `diff`, which only sees old outputs, can compare. */
+/**
+ * Everything the provider knows about a JobRerun after a step, as its decisions use it. The state holds it in
+ * the shape of `StoredOutputs` (see `storedOutputs`). Inputs are repeated so that `diff`, which only sees old
+ * outputs, can compare.
+ */
 export interface JobRerunOutputs {
   jobId: string;
   triggers: JsonValue;
@@ -67,6 +71,39 @@ export interface JobRerunOutputs {
 
 export type UnfinishedRun = "follow" | "rerun" | "verify";
 
+/** What a JobRerun saw and did, stored as one output so that a program registers one property for all of it. */
+export interface JobRerunStatus {
+  outcome?: RescheduleOutcome;
+  /** The job's state when the API was last asked. */
+  state: string;
+  /** The job exactly as the API last sent it, as text: the only copy of the job in the state. */
+  jobJson: string;
+  rescheduleCount: number;
+  lastRescheduledAt?: string;
+  unfinishedRun?: UnfinishedRun;
+}
+
+/**
+ * A JobRerun's outputs as the state stores them: the inputs with their defaults and the API URL used (what
+ * `diff` compares), and everything else under `status`. The job is kept once, as the exact text; the typed
+ * `job` a program reads is parsed from it (resource.ts).
+ *
+ * Why not one output per figure: @pulumi/pulumi gives every property a program registers four promises, each
+ * capturing a stack trace, which made a preview of 500 JobReruns spend seconds in the program alone; and the
+ * engine rewrites the whole state after every step, so a second copy of the job was paid for N times per update.
+ */
+export interface StoredOutputs {
+  jobId: string;
+  triggers: JsonValue;
+  force: boolean;
+  runOnCreate: boolean;
+  apiUrl: string;
+  waitFor: WaitFor;
+  timeout?: number | string;
+  failOnJobFailure?: boolean;
+  status: JobRerunStatus;
+}
+
 export const INPUT_DEFAULTS = { force: true, runOnCreate: false, waitFor: "none" } as const;
 
 const WAIT_FOR_VALUES: readonly WaitFor[] = ["none", "running", "terminal"];
@@ -81,15 +118,7 @@ const INPUT_NAMES = [
   "failOnJobFailure",
 ];
 /** Output names the program registers (as undefined) so they can be read back; harmless in inputs. */
-const OUTPUT_NAMES = [
-  "outcome",
-  "job",
-  "jobJson",
-  "state",
-  "rescheduleCount",
-  "lastRescheduledAt",
-  "unfinishedRun",
-];
+const OUTPUT_NAMES = ["status"];
 
 export interface CheckFailure {
   property: string;
@@ -213,13 +242,23 @@ export function checkInputs(news: Record<string, unknown>): {
     failures.push({ property: name, reason });
   }
 
-  const inputs: Record<string, unknown> = {
-    ...news,
-    force: force ?? INPUT_DEFAULTS.force,
-    runOnCreate: runOnCreate ?? INPUT_DEFAULTS.runOnCreate,
-    waitFor: waitFor ?? INPUT_DEFAULTS.waitFor,
+  // The inputs are stored as the program gave them, without defaults, so that the program and the state agree
+  // (a refresh that runs the program shows no difference); create and update fill the defaults in.
+  return { inputs: { ...news }, failures };
+}
+
+/** The inputs as checked and stored: those with a default may be absent. */
+export type GivenInputs = Omit<JobRerunInputs, keyof typeof INPUT_DEFAULTS> &
+  Partial<Pick<JobRerunInputs, keyof typeof INPUT_DEFAULTS>>;
+
+/** Checked inputs with the defaults of what was not given. */
+export function withDefaults(inputs: GivenInputs): JobRerunInputs {
+  return {
+    ...inputs,
+    force: inputs.force ?? INPUT_DEFAULTS.force,
+    runOnCreate: inputs.runOnCreate ?? INPUT_DEFAULTS.runOnCreate,
+    waitFor: inputs.waitFor ?? INPUT_DEFAULTS.waitFor,
   };
-  return { inputs, failures };
 }
 
 function timeoutProblem(timeout: unknown): string | undefined {
@@ -439,6 +478,43 @@ export function rerunOutputs(
     outputs.lastRescheduledAt = lastRescheduledAt;
   }
   return outputs;
+}
+
+/** The outputs in the shape the state stores (`StoredOutputs`): the job only as its exact text. */
+export function storedOutputs(outputs: JobRerunOutputs): StoredOutputs {
+  const {
+    outcome,
+    job: _parsed,
+    jobJson,
+    state,
+    rescheduleCount,
+    lastRescheduledAt,
+    unfinishedRun,
+    ...inputs
+  } = outputs;
+  const status: JobRerunStatus = { state, jobJson, rescheduleCount };
+  if (outcome !== undefined) {
+    status.outcome = outcome;
+  }
+  if (lastRescheduledAt !== undefined) {
+    status.lastRescheduledAt = lastRescheduledAt;
+  }
+  if (unfinishedRun !== undefined) {
+    status.unfinishedRun = unfinishedRun;
+  }
+  return { ...inputs, status };
+}
+
+/**
+ * The outputs as the decisions use them, from what the state holds. A state written before `status` existed
+ * (0.1.0 development builds stored every figure, and the parsed job, at the top level) passes through as it is.
+ */
+export function outputsFromState(stored: Partial<StoredOutputs>): Partial<JobRerunOutputs> {
+  const { status, ...inputs } = stored;
+  if (status === undefined || status === null) {
+    return inputs;
+  }
+  return { ...inputs, ...status, job: JSON.parse(status.jobJson) as Job };
 }
 
 /** After a refresh: the job as the API returns it now; everything the resource did stays as it was. */

@@ -6,7 +6,7 @@
  * `pulumi-narrative-jobs/simulator`.
  */
 export { JobRerun, type JobRerunArgs } from "./resource";
-export type { JobRerunOutputs } from "./decisions";
+export type { JobRerunOutputs, JobRerunStatus, StoredOutputs } from "./decisions";
 export {
   NarrativeJobsClient,
   type NarrativeClientOptions,

@@ -14,17 +14,22 @@ import { deploymentCancellation } from "./cancellation";
 import {
   checkInputs,
   diffInputs,
+  outputsFromState,
   planUpdate,
   refreshedOutputs,
   rerunOutputs,
   rescheduleTookEffect,
   skippedTerminalWarning,
+  storedOutputs,
   waitTimeoutMs,
   waitVerdict,
+  withDefaults,
+  type GivenInputs,
   type JobRerunInputs,
   type JobRerunOutputs,
   type JobSnapshot,
   type RescheduleRecord,
+  type StoredOutputs,
   type UnfinishedRun,
 } from "./decisions";
 import { NarrativeApiError, NarrativeConfigError, NarrativeError } from "./errors";
@@ -63,15 +68,18 @@ export interface ProviderOptions {
  */
 export class JobRerunIncompleteError extends Error {
   readonly reasons: string[];
+  /** What the engine stores, in the state's shape. */
+  readonly properties: StoredOutputs;
 
   constructor(
     message: string,
     readonly id: string,
-    readonly properties: JobRerunOutputs,
+    outputs: JobRerunOutputs,
   ) {
     super(message);
     this.name = "JobRerunIncompleteError";
     this.reasons = [message];
+    this.properties = storedOutputs(outputs);
   }
 }
 
@@ -105,33 +113,37 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
 
   async diff(
     _id: string,
-    olds: Partial<JobRerunOutputs>,
+    olds: Partial<StoredOutputs>,
     news: Record<string, unknown>,
   ): Promise<pulumi.dynamic.DiffResult> {
-    return diffInputs(olds, news, this.currentSettings().apiUrl);
+    return diffInputs(outputsFromState(olds), news, this.currentSettings().apiUrl);
   }
 
-  async create(news: JobRerunInputs): Promise<pulumi.dynamic.CreateResult<JobRerunOutputs>> {
+  async create(checked: GivenInputs): Promise<pulumi.dynamic.CreateResult<StoredOutputs>> {
+    const news = withDefaults(checked);
     const { client, apiUrl } = this.clientFor(news);
     // Reading first proves the job exists and the token can see it before the resource enters the state.
     const seen = await client.getJob(news.jobId);
     if (!news.runOnCreate) {
-      return { id: news.jobId, outs: rerunOutputs(news, apiUrl, seen, undefined) };
+      return { id: news.jobId, outs: storedOutputs(rerunOutputs(news, apiUrl, seen, undefined)) };
     }
     const reschedule = await this.reschedule(client, news, seen.job, undefined, seen);
-    return { id: news.jobId, outs: await this.followRun(client, news, apiUrl, reschedule, reschedule) };
+    const outputs = await this.followRun(client, news, apiUrl, reschedule, reschedule);
+    return { id: news.jobId, outs: storedOutputs(outputs) };
   }
 
   async update(
     _id: string,
-    olds: JobRerunOutputs,
-    news: JobRerunInputs,
-  ): Promise<pulumi.dynamic.UpdateResult<JobRerunOutputs>> {
+    stored: StoredOutputs,
+    checked: GivenInputs,
+  ): Promise<pulumi.dynamic.UpdateResult<StoredOutputs>> {
+    const olds = outputsFromState(stored) as JobRerunOutputs;
+    const news = withDefaults(checked);
     const { client, apiUrl } = this.clientFor(news);
     const plan = planUpdate(olds, news);
     if (plan === "nothing") {
       // Only inputs such as force or apiUrl changed: nothing to send, the state records the new values.
-      return { outs: rerunOutputs(news, apiUrl, olds, undefined, olds) };
+      return { outs: storedOutputs(rerunOutputs(news, apiUrl, olds, undefined, olds)) };
     }
     let reschedule: RescheduleRecord | undefined;
     if (plan === "verify") {
@@ -143,7 +155,9 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
     } else if (plan === "reschedule") {
       reschedule = await this.reschedule(client, news, olds.job, olds);
     }
-    return { outs: await this.followRun(client, news, apiUrl, reschedule ?? olds, reschedule, olds) };
+    return {
+      outs: storedOutputs(await this.followRun(client, news, apiUrl, reschedule ?? olds, reschedule, olds)),
+    };
   }
 
   /**
@@ -198,14 +212,15 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
     return outs;
   }
 
-  async read(id: string, props?: JobRerunOutputs): Promise<pulumi.dynamic.ReadResult<JobRerunOutputs>> {
-    if (props === undefined) {
+  async read(id: string, stored?: StoredOutputs): Promise<pulumi.dynamic.ReadResult<StoredOutputs>> {
+    if (stored === undefined) {
       return { id };
     }
+    const props = outputsFromState(stored) as JobRerunOutputs;
     const { client } = this.clientFor(props);
     try {
       const seen = await client.getJob(props.jobId);
-      return { id, props: refreshedOutputs(props, seen) };
+      return { id, props: storedOutputs(refreshedOutputs(props, seen)) };
     } catch (error) {
       if (error instanceof NarrativeApiError && error.status === 404) {
         // The job is gone on Narrative: returning no id tells the engine the resource no longer exists.

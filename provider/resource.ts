@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { INPUT_DEFAULTS, triggersProblem, type JobRerunOutputs, type UnfinishedRun } from "./decisions";
+import { triggersProblem, type JobRerunStatus, type UnfinishedRun } from "./decisions";
 import { JOB_RERUN_TYPE, PROVIDER_TEXT } from "./shim";
 import type { Job, JsonValue, RescheduleOutcome } from "./types";
 import type { WaitFor } from "./wait";
@@ -38,55 +38,34 @@ export interface JobRerunArgs {
 /**
  * Re-runs a Narrative job when its triggers change. `pulumi preview` shows the pending rerun and sends
  * nothing; `pulumi up` calls `POST /jobs/{job_id}/reschedule` and stores what the API returned.
+ *
+ * The engine resolves one output, `status`, for everything the resource saw and did; `outcome`, `job`,
+ * `state` and the others are read from it. Each property a program registers costs @pulumi/pulumi four
+ * promises with a stack trace apiece, so registering them one by one made large previews markedly slower.
  */
 export class JobRerun extends pulumi.CustomResource {
   declare readonly jobId: pulumi.Output<string>;
   declare readonly triggers: pulumi.Output<JsonValue>;
-  declare readonly force: pulumi.Output<boolean>;
-  declare readonly runOnCreate: pulumi.Output<boolean>;
-  /** The API base URL the resource talks to. */
-  declare readonly apiUrl: pulumi.Output<string>;
-  /** What the last reschedule did: `rescheduled`, `skipped_terminal`, or undefined before the first one. */
-  declare readonly outcome: pulumi.Output<RescheduleOutcome | undefined>;
-  /** The job exactly as the API last returned it, unknown fields included. */
-  declare readonly job: pulumi.Output<Job>;
-  /** The same job as the exact JSON text the API sent (integers beyond 2^53 are only exact here). */
-  declare readonly jobJson: pulumi.Output<string>;
-  /** The job's state when the API was last asked: pending, running, completed, failed... */
-  declare readonly state: pulumi.Output<string>;
-  /** How many reschedules this resource has applied. */
-  declare readonly rescheduleCount: pulumi.Output<number>;
-  /** When this resource last rescheduled the job (ISO 8601, UTC). */
-  declare readonly lastRescheduledAt: pulumi.Output<string | undefined>;
-  declare readonly waitFor: pulumi.Output<WaitFor>;
-  declare readonly timeout: pulumi.Output<number | string | undefined>;
-  declare readonly failOnJobFailure: pulumi.Output<boolean | undefined>;
-  /**
-   * What the next `pulumi up` owes a run this resource started: `"follow"` (the wait ended while the job was
-   * still going: follow it, do not reschedule it again), `"rerun"` (it failed: reschedule it again) or
-   * `"verify"` (the reschedule's answer was lost: read the job, reschedule only if it did not take effect).
-   */
-  declare readonly unfinishedRun: pulumi.Output<UnfinishedRun | undefined>;
+  /** Present when given; the stored value (with its default) is in the state. */
+  declare readonly force?: pulumi.Output<boolean>;
+  declare readonly runOnCreate?: pulumi.Output<boolean>;
+  /** Present when given: the API base URL the resource talks to. */
+  declare readonly apiUrl?: pulumi.Output<string>;
+  declare readonly waitFor?: pulumi.Output<WaitFor>;
+  declare readonly timeout?: pulumi.Output<number | string>;
+  declare readonly failOnJobFailure?: pulumi.Output<boolean>;
+  /** Everything the resource saw and did, as stored; the getters below read single figures from it. */
+  declare readonly status: pulumi.Output<JobRerunStatus>;
+
+  readonly #figures = new Map<string, pulumi.Output<unknown>>();
 
   constructor(name: string, args: JobRerunArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs: Record<keyof Omit<JobRerunOutputs, keyof JobRerunArgs>, undefined> = {
-      outcome: undefined,
-      job: undefined,
-      jobJson: undefined,
-      state: undefined,
-      rescheduleCount: undefined,
-      lastRescheduledAt: undefined,
-      unfinishedRun: undefined,
-    };
     super(
       JOB_RERUN_TYPE,
       name,
       {
+        // Only the inputs given: the provider fills in the defaults, so the program and the state agree.
         ...args,
-        // The defaults check() fills in, given here too so that the inputs the engine compares on refresh match.
-        force: args.force ?? INPUT_DEFAULTS.force,
-        runOnCreate: args.runOnCreate ?? INPUT_DEFAULTS.runOnCreate,
-        waitFor: args.waitFor ?? INPUT_DEFAULTS.waitFor,
         // A function or a cycle cannot cross to the engine intact, so the program checks triggers itself,
         // once they are known, with the same rule the provider applies.
         triggers: pulumi.output(args.triggers as pulumi.Input<JsonValue>).apply((triggers: unknown) => {
@@ -99,11 +78,61 @@ export class JobRerun extends pulumi.CustomResource {
           }
           return triggers;
         }),
-        ...outputs,
+        status: undefined,
         // What pulumi.dynamic.Resource would store here, without its closure serializer (see shim.ts).
         __provider: PROVIDER_TEXT,
       },
       opts,
     );
+  }
+
+  /** What the last reschedule did: `rescheduled`, `skipped_terminal`, or undefined before the first one. */
+  get outcome(): pulumi.Output<RescheduleOutcome | undefined> {
+    return this.figure("outcome", (status) => status.outcome);
+  }
+
+  /** The job exactly as the API last returned it, unknown fields included (parsed from `jobJson`). */
+  get job(): pulumi.Output<Job> {
+    return this.figure("job", (status) => JSON.parse(status.jobJson) as Job);
+  }
+
+  /** The same job as the exact JSON text the API sent (integers beyond 2^53 are only exact here). */
+  get jobJson(): pulumi.Output<string> {
+    return this.figure("jobJson", (status) => status.jobJson);
+  }
+
+  /** The job's state when the API was last asked: pending, running, completed, failed... */
+  get state(): pulumi.Output<string> {
+    return this.figure("state", (status) => status.state);
+  }
+
+  /** How many reschedules this resource has applied. */
+  get rescheduleCount(): pulumi.Output<number> {
+    return this.figure("rescheduleCount", (status) => status.rescheduleCount);
+  }
+
+  /** When this resource last rescheduled the job (ISO 8601, UTC). */
+  get lastRescheduledAt(): pulumi.Output<string | undefined> {
+    return this.figure("lastRescheduledAt", (status) => status.lastRescheduledAt);
+  }
+
+  /**
+   * What the next `pulumi up` owes a run this resource started: `"follow"` (the wait ended while the job was
+   * still going: follow it, do not reschedule it again), `"rerun"` (it failed: reschedule it again) or
+   * `"verify"` (the reschedule's answer was lost: read the job, reschedule only if it did not take effect).
+   */
+  get unfinishedRun(): pulumi.Output<UnfinishedRun | undefined> {
+    return this.figure("unfinishedRun", (status) => status.unfinishedRun);
+  }
+
+  /** One figure of `status`, made once per resource and only when a program asks for it. */
+  private figure<T>(name: string, read: (status: JobRerunStatus) => T): pulumi.Output<T> {
+    let figure = this.#figures.get(name);
+    if (figure === undefined) {
+      // `status` is unset only in a state from a development build that stored every figure at the top level.
+      figure = this.status.apply((status) => (status === undefined ? undefined : read(status)));
+      this.#figures.set(name, figure);
+    }
+    return figure as pulumi.Output<T>;
   }
 }

@@ -12,6 +12,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { outputsFromState, type StoredOutputs } from "../../provider/decisions";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const E2E_ROOT = path.join(REPO_ROOT, ".e2e");
@@ -472,4 +473,9 @@ exports.unfinished = all((rerun) => rerun.unfinishedRun).apply(
   (runs) => runs.filter((run) => run !== undefined).length,
 );
 `;
+}
+
+/** A JobRerun's outputs as the state stores them, read as flat figures (status merged in, job parsed). */
+export function storedFigures(resource: StateResource | undefined): Record<string, unknown> {
+  return outputsFromState((resource?.outputs ?? {}) as Partial<StoredOutputs>) as Record<string, unknown>;
 }

@@ -17,6 +17,7 @@ import {
   type CliResult,
   type RunOptions,
   type StateResource,
+  storedFigures,
 } from "./harness";
 import { describeRequests, expectSucceeded, FIRST_TRIGGERS, SEED_JOB_ID } from "./steps";
 
@@ -182,7 +183,7 @@ describe("e2e: waiting for a rerun through the Pulumi CLI", function () {
     expect(failing.writes, describeRequests(failing.requests)).to.have.length(1);
     expect(sim.appliedReschedules(SEED_JOB_ID)).to.equal(appliedBefore + 1);
     const failed = await storedRerun();
-    expect(failed.outputs).to.deep.include({
+    expect(storedFigures(failed)).to.deep.include({
       triggers: failedTriggers,
       unfinishedRun: "rerun",
       state: "failed",
@@ -198,8 +199,8 @@ describe("e2e: waiting for a rerun through the Pulumi CLI", function () {
     expect(sim.appliedReschedules(SEED_JOB_ID)).to.equal(appliedBefore + 2);
     expect(await workspace.outputs()).to.include({ state: "completed", unfinishedRun: "none" });
     const recovered = await storedRerun();
-    expect(recovered.outputs).to.deep.include({ triggers: failedTriggers, state: "completed" });
-    expect(recovered.outputs).not.to.have.property("unfinishedRun");
+    expect(storedFigures(recovered)).to.deep.include({ triggers: failedTriggers, state: "completed" });
+    expect(storedFigures(recovered)).not.to.have.property("unfinishedRun");
   });
 
   it("3. a wait that times out fails up, and the next up follows the same run without a POST", async () => {
@@ -221,7 +222,7 @@ describe("e2e: waiting for a rerun through the Pulumi CLI", function () {
     expect(timedOut.writes, describeRequests(timedOut.requests)).to.have.length(1);
     expect(sim.appliedReschedules(SEED_JOB_ID)).to.equal(appliedBefore + 1);
     const following = await storedRerun();
-    expect(following.outputs).to.deep.include({ triggers: timedOutTriggers, unfinishedRun: "follow" });
+    expect(storedFigures(following)).to.deep.include({ triggers: timedOutTriggers, unfinishedRun: "follow" });
 
     sim.advance(RUNNING_MS);
     const followed = await up();
@@ -231,7 +232,7 @@ describe("e2e: waiting for a rerun through the Pulumi CLI", function () {
     expect(followed.requests.filter(isPoll).length).to.be.at.least(1);
     expect(sim.appliedReschedules(SEED_JOB_ID)).to.equal(appliedBefore + 1);
     expect(await workspace.outputs()).to.include({ state: "completed", unfinishedRun: "none" });
-    expect((await storedRerun()).outputs).not.to.have.property("unfinishedRun");
+    expect(storedFigures(await storedRerun())).not.to.have.property("unfinishedRun");
 
     // Following a run does not stop the next change of the triggers from rerunning the job.
     await workspace.removeConfig("timeout");
@@ -277,7 +278,7 @@ describe("e2e: waiting for a rerun through the Pulumi CLI", function () {
     expect(interrupted.writes, describeRequests(interrupted.requests)).to.have.length(1);
     expect(sim.appliedReschedules(SEED_JOB_ID)).to.equal(appliedBefore + 1);
     const following = await storedRerun();
-    expect(following.outputs).to.deep.include({
+    expect(storedFigures(following)).to.deep.include({
       triggers: interruptedTriggers,
       unfinishedRun: "follow",
       state: "running",
@@ -323,7 +324,10 @@ describe("e2e: waiting for a rerun through the Pulumi CLI", function () {
     expect(applied).to.be.at.most(1);
     const stored = await storedRerun();
     if (applied === 1) {
-      expect(stored.outputs).to.deep.include({ triggers: interruptedTriggers, unfinishedRun: "follow" });
+      expect(storedFigures(stored)).to.deep.include({
+        triggers: interruptedTriggers,
+        unfinishedRun: "follow",
+      });
     } else {
       expect(stored.outputs?.["triggers"]).to.not.deep.equal(interruptedTriggers);
     }

@@ -1,7 +1,12 @@
 /** The JobRerun provider object wired to a simulator on loopback, as the provider-level tests use it. */
 import { expect } from "chai";
 import { inspect } from "node:util";
-import type { JobRerunInputs } from "../../provider/decisions";
+import {
+  outputsFromState,
+  type JobRerunInputs,
+  type JobRerunOutputs,
+  type StoredOutputs,
+} from "../../provider/decisions";
 import { JobRerunProvider, type ProviderOptions, type Reporter } from "../../provider/provider";
 import {
   SEEDED_JOB_IDS,
@@ -86,4 +91,10 @@ export function expectNoToken(...things: unknown[]): void {
     const text = `${inspect(thing, { depth: 10 })} ${JSON.stringify(thing) ?? ""}`;
     expect(text).not.to.include(TOKEN);
   }
+}
+
+/** Stored outputs (what the provider returns and the engine keeps), read as the flat figures the tests check. */
+export function figures(stored: StoredOutputs | undefined): JobRerunOutputs {
+  expect(stored, "the provider returned outputs").not.to.equal(undefined);
+  return outputsFromState(stored ?? {}) as JobRerunOutputs;
 }

@@ -5,7 +5,7 @@
  * in all. The `after` hook prints the results as the Markdown table the README shows.
  */
 import { expect } from "chai";
-import type { JobRerunOutputs } from "../../provider/decisions";
+import type { StoredOutputs } from "../../provider/decisions";
 import { NarrativeApiError, NarrativeError } from "../../provider/errors";
 import { stringifyLossless } from "../../provider/json";
 import { JobRerunIncompleteError } from "../../provider/provider";
@@ -16,6 +16,7 @@ import {
   providerHarness,
   rerunInputs,
   type Harness,
+  figures,
 } from "../helpers/provider-harness";
 
 /** The harness's attemptTimeoutMs; a slow answer must outlast it. */
@@ -55,7 +56,7 @@ export function faultTable(rows: readonly FaultRow[]): string {
 
 /** What one update under a fault did, as the simulator saw it. */
 interface FaultRun {
-  outs: JobRerunOutputs | undefined;
+  outs: StoredOutputs | undefined;
   error: Error | undefined;
   /** The update's requests, in the order the simulator answered them. */
   requests: RecordedRequest[];
@@ -328,7 +329,7 @@ describe("JobRerun under faults on the reschedule POST: exactly once, or a clear
       h = await providerHarness({
         simulator: { log: (line) => answeredAt.push({ line, at: Date.now() }) },
       });
-      const created = (await h.provider.create(rerunInputs())).outs as JobRerunOutputs;
+      const created = (await h.provider.create(rerunInputs())).outs as StoredOutputs;
       const requestsBefore = h.sim.requests.length;
       const logBefore = answeredAt.length;
       h.sim.fault(RESCHEDULE_ROUTE, ...faultCase.faults());
@@ -337,11 +338,11 @@ describe("JobRerun under faults on the reschedule POST: exactly once, or a clear
       }
 
       const start = Date.now();
-      let outs: JobRerunOutputs | undefined;
+      let outs: StoredOutputs | undefined;
       let error: Error | undefined;
       try {
         outs = (await h.provider.update(COMPLETED_JOB, created, rerunInputs({ triggers: NEW_TRIGGERS })))
-          .outs as JobRerunOutputs;
+          .outs as StoredOutputs;
       } catch (caught) {
         error = caught instanceof Error ? caught : new Error(String(caught));
       }
@@ -397,7 +398,7 @@ describe("JobRerun under faults on the reschedule POST: exactly once, or a clear
 
 /** What the deployment after the faulted one did, the API healthy again. */
 interface NextUp {
-  outs: JobRerunOutputs;
+  outs: StoredOutputs;
   posts: number;
   /** Applied reschedules over both deployments. */
   applied: number;
@@ -408,15 +409,15 @@ interface NextUp {
  * (its outputs; the properties of a JobRerunIncompleteError, which the engine records and updates again; else the
  * old state), calling update only when diff sees a change or the resource is not fully initialised.
  */
-async function nextPulumiUp(h: Harness, created: JobRerunOutputs, run: FaultRun): Promise<NextUp> {
+async function nextPulumiUp(h: Harness, created: StoredOutputs, run: FaultRun): Promise<NextUp> {
   h.sim.clearFaults();
   const incomplete = run.error instanceof JobRerunIncompleteError ? run.error : undefined;
-  let state: JobRerunOutputs = run.outs ?? incomplete?.properties ?? created;
+  let state: StoredOutputs = run.outs ?? incomplete?.properties ?? created;
   const news = rerunInputs({ triggers: NEW_TRIGGERS });
   const postsBefore = h.sim.writes().length;
   const diff = await h.provider.diff(COMPLETED_JOB, state, { ...news });
   if (diff.changes === true || incomplete !== undefined) {
-    state = (await h.provider.update(COMPLETED_JOB, state, news)).outs as JobRerunOutputs;
+    state = (await h.provider.update(COMPLETED_JOB, state, news)).outs as StoredOutputs;
   }
   return {
     outs: state,
@@ -428,20 +429,20 @@ async function nextPulumiUp(h: Harness, created: JobRerunOutputs, run: FaultRun)
 /** The success half of the invariant: one applied reschedule, and the state holds the job as the API has it. */
 function expectRescheduledOnce(run: FaultRun, h: Harness): void {
   expect(run.applied, `applied reschedules; ${trace(run)}`).to.equal(1);
-  const outs = run.outs as JobRerunOutputs;
-  expect(outs.outcome).to.equal("rescheduled");
-  expect(outs.rescheduleCount).to.equal(1);
+  const outs = run.outs as StoredOutputs;
+  expect(figures(outs).outcome).to.equal("rescheduled");
+  expect(figures(outs).rescheduleCount).to.equal(1);
   expectStoredJobMatches(outs, h);
 }
 
-function expectStoredJobMatches(outs: JobRerunOutputs, h: Harness): void {
+function expectStoredJobMatches(outs: StoredOutputs, h: Harness): void {
   expect(outs.triggers).to.deep.equal(NEW_TRIGGERS);
   const job = h.sim.job(COMPLETED_JOB);
   expect(job, "the simulator's job").to.not.equal(undefined);
   // Compared as text: the job's snapshot_id is beyond 2^53 and only the exact JSON keeps it.
-  expect(outs.jobJson).to.equal(stringifyLossless(job!));
-  expect(outs.state).to.equal(job!.state).and.to.equal("pending");
-  expect(outs.job.updated_at).to.equal(job!.updated_at);
+  expect(figures(outs).jobJson).to.equal(stringifyLossless(job!));
+  expect(figures(outs).state).to.equal(job!.state).and.to.equal("pending");
+  expect(figures(outs).job.updated_at).to.equal(job!.updated_at);
 }
 
 /**
@@ -497,7 +498,7 @@ function resultText(run: FaultRun, next: NextUp, h: Harness, faultCase: FaultCas
       ? ""
       : ` **NOT EXACTLY ONCE: next \`pulumi up\` sent ${next.posts} POST, ${next.applied} applied in all**`;
   if (run.error === undefined) {
-    return `${run.outs?.outcome ?? "no outcome"}${extra}${broken}`;
+    return `${(run.outs === undefined ? undefined : figures(run.outs).outcome) ?? "no outcome"}${extra}${broken}`;
   }
   const message = run.error.message
     .split(COMPLETED_JOB)

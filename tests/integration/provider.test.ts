@@ -3,7 +3,7 @@
  * loopback. One `describe` per lifecycle line of the contract.
  */
 import { expect } from "chai";
-import type { JobRerunOutputs } from "../../provider/decisions";
+import type { StoredOutputs } from "../../provider/decisions";
 import { NarrativeApiError, NarrativeConfigError, NarrativeError } from "../../provider/errors";
 import { SEEDED_JOB_IDS } from "../../provider/simulator";
 import {
@@ -14,6 +14,7 @@ import {
   rerunInputs as inputs,
   TOKEN,
   type Harness,
+  figures,
 } from "../helpers/provider-harness";
 
 const RUNNING_JOB = SEEDED_JOB_IDS.running;
@@ -35,16 +36,10 @@ describe("JobRerun provider against the simulator", () => {
       h = await harness();
     });
 
-    it("fills in the defaults and sends nothing", async () => {
+    it("keeps the inputs as given (the defaults apply later) and sends nothing", async () => {
       const result = await h.provider.check({}, { jobId: COMPLETED_JOB, triggers: "v1" });
       expect(result.failures).to.equal(undefined);
-      expect(result.inputs).to.deep.equal({
-        jobId: COMPLETED_JOB,
-        triggers: "v1",
-        force: true,
-        runOnCreate: false,
-        waitFor: "none",
-      });
+      expect(result.inputs).to.deep.equal({ jobId: COMPLETED_JOB, triggers: "v1" });
       expect(h.sim.requests).to.have.length(0);
     });
 
@@ -92,11 +87,11 @@ describe("JobRerun provider against the simulator", () => {
   });
 
   describe("diff", () => {
-    let olds: JobRerunOutputs;
+    let olds: StoredOutputs;
 
     beforeEach(async () => {
       h = await harness();
-      olds = (await h.provider.create(inputs())).outs as JobRerunOutputs;
+      olds = (await h.provider.create(inputs())).outs as StoredOutputs;
       h.sim.reset();
     });
 
@@ -135,7 +130,7 @@ describe("JobRerun provider against the simulator", () => {
     it("ignores a new __provider text (a new package version)", async () => {
       const result = await h.provider.diff(
         COMPLETED_JOB,
-        { ...olds, __provider: "old text" } as JobRerunOutputs,
+        { ...olds, __provider: "old text" } as StoredOutputs,
         {
           ...inputs(),
           __provider: "new text",
@@ -150,35 +145,48 @@ describe("JobRerun provider against the simulator", () => {
       h = await harness();
       const result = await h.provider.create(inputs());
       expect(result.id).to.equal(COMPLETED_JOB);
-      const outs = result.outs as JobRerunOutputs;
-      expect(outs.state).to.equal("completed");
-      expect(outs.outcome).to.equal(undefined);
-      expect(outs.rescheduleCount).to.equal(0);
+      const outs = result.outs as StoredOutputs;
+      expect(figures(outs).state).to.equal("completed");
+      expect(figures(outs).outcome).to.equal(undefined);
+      expect(figures(outs).rescheduleCount).to.equal(0);
       expect(outs.apiUrl).to.equal(h.sim.url);
       // The seed page's job carries an integer beyond 2^53: it survives digit for digit in jobJson.
-      expect(outs.jobJson).to.include('"snapshot_id":1724919539450264600');
-      expect(outs.job).to.deep.equal(JSON.parse(outs.jobJson));
+      expect(figures(outs).jobJson).to.include('"snapshot_id":1724919539450264600');
+      expect(figures(outs).job).to.deep.equal(JSON.parse(figures(outs).jobJson));
       expect(h.sim.requests.map((r) => `${r.method} ${r.path}`)).to.deep.equal([
         `GET /jobs/${COMPLETED_JOB}`,
       ]);
       expect(h.sim.writes()).to.have.length(0);
       expectNoToken(outs);
+      // As stored: the inputs with their defaults for diff, the rest under status, the job once (as text).
+      const stored = result.outs as StoredOutputs;
+      expect(Object.keys(stored).sort()).to.deep.equal(
+        ["apiUrl", "force", "jobId", "runOnCreate", "status", "triggers", "waitFor"].sort(),
+      );
+      expect(Object.keys(stored.status).sort()).to.deep.equal(["jobJson", "rescheduleCount", "state"]);
+    });
+
+    it("fills in the defaults of inputs not given: force, runOnCreate false, waitFor none", async () => {
+      h = await harness();
+      const { outs } = await h.provider.create({ jobId: COMPLETED_JOB, triggers: "v1" });
+      expect(outs).to.deep.include({ force: true, runOnCreate: false, waitFor: "none" });
+      expect(h.sim.writes()).to.have.length(0);
     });
 
     it("keeps fields the documentation does not list", async () => {
       h = await harness();
       const outs = (await h.provider.create(inputs({ jobId: SEEDED_JOB_IDS.withUnknownFields })))
-        .outs as JobRerunOutputs;
+        .outs as StoredOutputs;
       const served = h.sim.job(SEEDED_JOB_IDS.withUnknownFields);
-      expect(Object.keys(outs.job)).to.deep.equal(Object.keys(served ?? {}));
+      expect(Object.keys(figures(outs).job)).to.deep.equal(Object.keys(served ?? {}));
     });
 
     it("reschedules once on create when runOnCreate is true", async () => {
       h = await harness();
-      const outs = (await h.provider.create(inputs({ runOnCreate: true }))).outs as JobRerunOutputs;
-      expect(outs.outcome).to.equal("rescheduled");
-      expect(outs.state).to.equal("pending");
-      expect(outs.rescheduleCount).to.equal(1);
+      const outs = (await h.provider.create(inputs({ runOnCreate: true }))).outs as StoredOutputs;
+      expect(figures(outs).outcome).to.equal("rescheduled");
+      expect(figures(outs).state).to.equal("pending");
+      expect(figures(outs).rescheduleCount).to.equal(1);
       expect(h.sim.appliedReschedules(COMPLETED_JOB)).to.equal(1);
     });
 
@@ -193,45 +201,45 @@ describe("JobRerun provider against the simulator", () => {
   });
 
   describe("update", () => {
-    let olds: JobRerunOutputs;
+    let olds: StoredOutputs;
 
     beforeEach(async () => {
       h = await harness();
-      olds = (await h.provider.create(inputs())).outs as JobRerunOutputs;
+      olds = (await h.provider.create(inputs())).outs as StoredOutputs;
     });
 
     it("reschedules exactly once with force true when the triggers changed", async () => {
       const news = inputs({ triggers: { sql: "def456" } });
-      const outs = (await h.provider.update(COMPLETED_JOB, olds, news)).outs as JobRerunOutputs;
+      const outs = (await h.provider.update(COMPLETED_JOB, olds, news)).outs as StoredOutputs;
       const posts = h.sim.writes();
       expect(posts.map((r) => `${r.method} ${r.path} ${r.body}`)).to.deep.equal([
         `POST /jobs/${COMPLETED_JOB}/reschedule {"force":true}`,
       ]);
       expect(h.sim.appliedReschedules(COMPLETED_JOB)).to.equal(1);
-      expect(outs.outcome).to.equal("rescheduled");
-      expect(outs.state).to.equal("pending");
-      expect(outs.job.executor).to.equal(undefined);
-      expect(outs.rescheduleCount).to.equal(1);
-      expect(Date.parse(outs.lastRescheduledAt ?? "")).to.be.closeTo(Date.now(), 10_000);
+      expect(figures(outs).outcome).to.equal("rescheduled");
+      expect(figures(outs).state).to.equal("pending");
+      expect(figures(outs).job.executor).to.equal(undefined);
+      expect(figures(outs).rescheduleCount).to.equal(1);
+      expect(Date.parse(figures(outs).lastRescheduledAt ?? "")).to.be.closeTo(Date.now(), 10_000);
       expect(outs.triggers).to.deep.equal({ sql: "def456" });
-      expect(outs.jobJson).to.include('"snapshot_id":1724919539450264600');
+      expect(figures(outs).jobJson).to.include('"snapshot_id":1724919539450264600');
     });
 
     it("sends nothing when only force changed", async () => {
       h.sim.reset();
       const outs = (await h.provider.update(COMPLETED_JOB, olds, inputs({ force: false })))
-        .outs as JobRerunOutputs;
+        .outs as StoredOutputs;
       expect(h.sim.requests).to.have.length(0);
       expect(outs.force).to.equal(false);
-      expect(outs.rescheduleCount).to.equal(0);
+      expect(figures(outs).rescheduleCount).to.equal(0);
     });
 
     it("records skipped_terminal and warns, naming the job and its state, when force is false", async () => {
       const outs = (await h.provider.update(COMPLETED_JOB, olds, inputs({ force: false, triggers: "v2" })))
-        .outs as JobRerunOutputs;
+        .outs as StoredOutputs;
       expect(h.sim.writes().map((r) => r.body)).to.deep.equal(['{"force":false}']);
-      expect(outs.outcome).to.equal("skipped_terminal");
-      expect(outs.rescheduleCount).to.equal(0);
+      expect(figures(outs).outcome).to.equal("skipped_terminal");
+      expect(figures(outs).rescheduleCount).to.equal(0);
       expect(h.sim.appliedReschedules(COMPLETED_JOB)).to.equal(0);
       const warning = h.lines.find((line) => line.startsWith("warn:"));
       expect(warning).to.include(COMPLETED_JOB).and.to.include("completed").and.to.include("force");
@@ -239,10 +247,10 @@ describe("JobRerun provider against the simulator", () => {
 
     it("counts reschedules across updates", async () => {
       const first = (await h.provider.update(COMPLETED_JOB, olds, inputs({ triggers: "v2" })))
-        .outs as JobRerunOutputs;
+        .outs as StoredOutputs;
       const second = (await h.provider.update(COMPLETED_JOB, first, inputs({ triggers: "v3" })))
-        .outs as JobRerunOutputs;
-      expect(second.rescheduleCount).to.equal(2);
+        .outs as StoredOutputs;
+      expect(figures(second).rescheduleCount).to.equal(2);
       expect(h.sim.appliedReschedules(COMPLETED_JOB)).to.equal(2);
     });
   });
@@ -250,21 +258,21 @@ describe("JobRerun provider against the simulator", () => {
   describe("read (refresh)", () => {
     it("updates the stored job from the API", async () => {
       h = await harness();
-      const created = (await h.provider.create(inputs())).outs as JobRerunOutputs;
+      const created = (await h.provider.create(inputs())).outs as StoredOutputs;
       const updated = (await h.provider.update(COMPLETED_JOB, created, inputs({ triggers: "v2" })))
-        .outs as JobRerunOutputs;
+        .outs as StoredOutputs;
       h.sim.advance(60_000);
       const result = await h.provider.read(COMPLETED_JOB, updated);
       expect(result.id).to.equal(COMPLETED_JOB);
-      expect(result.props?.state).to.equal("completed");
-      expect(result.props?.outcome).to.equal("rescheduled");
-      expect(result.props?.rescheduleCount).to.equal(1);
+      expect(figures(result.props).state).to.equal("completed");
+      expect(figures(result.props).outcome).to.equal("rescheduled");
+      expect(figures(result.props).rescheduleCount).to.equal(1);
       expect(h.sim.writes()).to.have.length(1);
     });
 
     it("reports the resource deleted when the job no longer exists", async () => {
       h = await harness();
-      const outs = (await h.provider.create(inputs())).outs as JobRerunOutputs;
+      const outs = (await h.provider.create(inputs())).outs as StoredOutputs;
       const result = await h.provider.read(COMPLETED_JOB, { ...outs, jobId: MISSING_JOB });
       expect(result.id).to.equal(undefined);
     });
@@ -305,7 +313,7 @@ describe("JobRerun provider against the simulator", () => {
 
     it("explains a 403 by pointing at the Jobs permission, and stores the old state", async () => {
       h = await harness();
-      const olds = (await h.provider.create(inputs())).outs as JobRerunOutputs;
+      const olds = (await h.provider.create(inputs())).outs as StoredOutputs;
       h.sim.fault(`POST /jobs/${COMPLETED_JOB}/reschedule`, { status: 403 });
       const error = await expectFailure(h.provider.update(COMPLETED_JOB, olds, inputs({ triggers: "v2" })));
       expect((error as NarrativeApiError).status).to.equal(403);
@@ -317,7 +325,7 @@ describe("JobRerun provider against the simulator", () => {
 
     it("shows the first words of an HTML 502 page when retries run out", async () => {
       h = await harness();
-      const olds = (await h.provider.create(inputs())).outs as JobRerunOutputs;
+      const olds = (await h.provider.create(inputs())).outs as StoredOutputs;
       // Slow enough that the 3 s retry budget runs out before the queue of faults does.
       h.sim.fault(
         `GET /jobs/${COMPLETED_JOB}`,

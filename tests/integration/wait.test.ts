@@ -3,7 +3,7 @@
  * the wait or is cancelled, and what the next deployment does about each.
  */
 import { expect } from "chai";
-import type { JobRerunOutputs } from "../../provider/decisions";
+import type { StoredOutputs } from "../../provider/decisions";
 import { JobRerunIncompleteError } from "../../provider/provider";
 import {
   COMPLETED_JOB,
@@ -13,13 +13,14 @@ import {
   rerunInputs,
   type Harness,
   type HarnessOptions,
+  figures,
 } from "../helpers/provider-harness";
 
 const FAST_POLLS = { initialIntervalMs: 10, maxIntervalMs: 40, growth: 1.5, progressEveryMs: 100 };
 
 describe("JobRerun waiting for the rerun", () => {
   let h: Harness;
-  let created: JobRerunOutputs;
+  let created: StoredOutputs;
 
   async function start(options: HarnessOptions = {}): Promise<void> {
     h = await providerHarness({
@@ -27,7 +28,7 @@ describe("JobRerun waiting for the rerun", () => {
       ...options,
       provider: { pollOptions: FAST_POLLS, ...options.provider },
     });
-    created = (await h.provider.create(rerunInputs())).outs as JobRerunOutputs;
+    created = (await h.provider.create(rerunInputs())).outs as StoredOutputs;
   }
 
   afterEach(async () => {
@@ -37,11 +38,11 @@ describe("JobRerun waiting for the rerun", () => {
   it("waits until the job finished, with progress lines, and stores the job as last seen", async () => {
     await start();
     const news = rerunInputs({ triggers: "v2", waitFor: "terminal" });
-    const outs = (await h.provider.update(COMPLETED_JOB, created, news)).outs as JobRerunOutputs;
-    expect(outs.state).to.equal("completed");
-    expect(outs.outcome).to.equal("rescheduled");
-    expect(outs.unfinishedRun).to.equal(undefined);
-    expect(outs.job.executor).to.match(/^job-executor-/);
+    const outs = (await h.provider.update(COMPLETED_JOB, created, news)).outs as StoredOutputs;
+    expect(figures(outs).state).to.equal("completed");
+    expect(figures(outs).outcome).to.equal("rescheduled");
+    expect(figures(outs).unfinishedRun).to.equal(undefined);
+    expect(figures(outs).job.executor).to.match(/^job-executor-/);
     expect(h.sim.appliedReschedules(COMPLETED_JOB)).to.equal(1);
     expect(h.lines.some((line) => /job 2a5b9ad7…: running for \S+ on job-executor-/.test(line))).to.equal(
       true,
@@ -52,8 +53,8 @@ describe("JobRerun waiting for the rerun", () => {
   it("waits only until an executor picked the job up with waitFor running", async () => {
     await start();
     const news = rerunInputs({ triggers: "v2", waitFor: "running" });
-    const outs = (await h.provider.update(COMPLETED_JOB, created, news)).outs as JobRerunOutputs;
-    expect(outs.state).to.equal("running");
+    const outs = (await h.provider.update(COMPLETED_JOB, created, news)).outs as StoredOutputs;
+    expect(figures(outs).state).to.equal("running");
   });
 
   it("fails the update on a failed run with the job, its state and its failure messages; the next up reruns it", async () => {
@@ -69,7 +70,7 @@ describe("JobRerun waiting for the rerun", () => {
     expectNoToken(error);
     // The engine records these properties (the resource is marked as not fully initialised).
     const recorded = (error as JobRerunIncompleteError).properties;
-    expect(recorded).to.deep.include({
+    expect(figures(recorded)).to.deep.include({
       triggers: "v2",
       unfinishedRun: "rerun",
       state: "failed",
@@ -77,19 +78,19 @@ describe("JobRerun waiting for the rerun", () => {
     });
 
     h.sim.setJobOutcome(COMPLETED_JOB, { state: "completed" });
-    const outs = (await h.provider.update(COMPLETED_JOB, recorded, news)).outs as JobRerunOutputs;
+    const outs = (await h.provider.update(COMPLETED_JOB, recorded, news)).outs as StoredOutputs;
     expect(h.sim.appliedReschedules(COMPLETED_JOB)).to.equal(2);
-    expect(outs).to.deep.include({ state: "completed", rescheduleCount: 2 });
-    expect(outs).not.to.have.property("unfinishedRun");
+    expect(figures(outs)).to.deep.include({ state: "completed", rescheduleCount: 2 });
+    expect(figures(outs)).not.to.have.property("unfinishedRun");
   });
 
   it("records a failed run without failing when failOnJobFailure is false", async () => {
     await start();
     h.sim.setJobOutcome(COMPLETED_JOB, { state: "failed", message: "boom" });
     const news = rerunInputs({ triggers: "v2", waitFor: "terminal", failOnJobFailure: false });
-    const outs = (await h.provider.update(COMPLETED_JOB, created, news)).outs as JobRerunOutputs;
-    expect(outs.state).to.equal("failed");
-    expect(outs.unfinishedRun).to.equal(undefined);
+    const outs = (await h.provider.update(COMPLETED_JOB, created, news)).outs as StoredOutputs;
+    expect(figures(outs).state).to.equal("failed");
+    expect(figures(outs).unfinishedRun).to.equal(undefined);
   });
 
   it("after a wait that timed out, the next up follows the same run instead of rescheduling it", async () => {
@@ -99,14 +100,14 @@ describe("JobRerun waiting for the rerun", () => {
     expect(error.message).to.match(/still running: the wait timed out after 300ms/);
     expect(error.message).to.include("follows this run");
     const recorded = (error as JobRerunIncompleteError).properties;
-    expect(recorded).to.deep.include({ triggers: "v2", unfinishedRun: "follow", state: "running" });
+    expect(figures(recorded)).to.deep.include({ triggers: "v2", unfinishedRun: "follow", state: "running" });
 
     h.sim.advance(120_000);
-    const outs = (await h.provider.update(COMPLETED_JOB, recorded, news)).outs as JobRerunOutputs;
+    const outs = (await h.provider.update(COMPLETED_JOB, recorded, news)).outs as StoredOutputs;
     expect(h.sim.appliedReschedules(COMPLETED_JOB)).to.equal(1);
     expect(h.sim.writes()).to.have.length(1);
-    expect(outs).to.deep.include({ state: "completed", rescheduleCount: 1 });
-    expect(outs).not.to.have.property("unfinishedRun");
+    expect(figures(outs)).to.deep.include({ state: "completed", rescheduleCount: 1 });
+    expect(figures(outs)).not.to.have.property("unfinishedRun");
   });
 
   it("reschedules again when the triggers change while a run is being followed", async () => {
@@ -115,9 +116,9 @@ describe("JobRerun waiting for the rerun", () => {
     const error = await expectFailure(h.provider.update(COMPLETED_JOB, created, news));
     const recorded = (error as JobRerunIncompleteError).properties;
     const outs = (await h.provider.update(COMPLETED_JOB, recorded, rerunInputs({ triggers: "v3" })))
-      .outs as JobRerunOutputs;
+      .outs as StoredOutputs;
     expect(h.sim.appliedReschedules(COMPLETED_JOB)).to.equal(2);
-    expect(outs.unfinishedRun).to.equal(undefined);
+    expect(figures(outs).unfinishedRun).to.equal(undefined);
   });
 
   it("stops waiting when the deployment is cancelled and records the run to follow", async () => {
@@ -134,7 +135,7 @@ describe("JobRerun waiting for the rerun", () => {
     setTimeout(() => cancellation.abort(), 150);
     const error = await expectFailure(update);
     expect(error.message).to.include("the deployment was cancelled");
-    expect((error as JobRerunIncompleteError).properties.unfinishedRun).to.equal("follow");
+    expect(figures((error as JobRerunIncompleteError).properties).unfinishedRun).to.equal("follow");
     expect(h.sim.appliedReschedules(COMPLETED_JOB)).to.equal(1);
   });
 
@@ -146,7 +147,7 @@ describe("JobRerun waiting for the rerun", () => {
     );
     expect(error).to.be.instanceOf(JobRerunIncompleteError);
     expect(error.message).to.include("500").and.include("the next `pulumi up` follows it");
-    expect((error as JobRerunIncompleteError).properties).to.deep.include({
+    expect(figures((error as JobRerunIncompleteError).properties)).to.deep.include({
       triggers: "v2",
       unfinishedRun: "follow",
     });

@@ -8,14 +8,17 @@ import {
   diffInputs,
   failsOnJobFailure,
   isUuid,
+  outputsFromState,
   planUpdate,
   refreshedOutputs,
   rerunOutputs,
   skippedTerminalWarning,
+  storedOutputs,
   triggersEqual,
   triggersProblem,
   waitTimeoutMs,
   waitVerdict,
+  withDefaults,
   type CheckFailure,
   type JobRerunInputs,
   type JobRerunOutputs,
@@ -68,7 +71,7 @@ function inputs(overrides: Partial<JobRerunInputs> = {}): JobRerunInputs {
 }
 
 /** What a resource stores after a create that rescheduled the job once. */
-function storedOutputs(overrides: Partial<JobRerunOutputs> = {}): JobRerunOutputs {
+function previousOutputs(overrides: Partial<JobRerunOutputs> = {}): JobRerunOutputs {
   const seen = snapshot();
   return {
     jobId: JOB_ID,
@@ -124,17 +127,25 @@ describe("JobRerun decisions", () => {
   describe("checkInputs", () => {
     const valid = (): Record<string, unknown> => ({ jobId: JOB_ID, triggers: { sql: "3f2a9c" } });
 
-    it("accepts a minimal valid input and fills in the defaults force=true, runOnCreate=false", () => {
+    it("accepts a minimal valid input and keeps it as given, without defaults", () => {
       const { inputs: checked, failures } = checkInputs(valid());
       expect(failures).to.deep.equal([]);
-      expect(checked).to.deep.equal({
+      expect(checked).to.deep.equal({ jobId: JOB_ID, triggers: { sql: "3f2a9c" } });
+    });
+
+    it("leaves the defaults force=true, runOnCreate=false, waitFor=none to withDefaults", () => {
+      expect(withDefaults({ jobId: JOB_ID, triggers: "v1" })).to.deep.equal({
         jobId: JOB_ID,
-        triggers: { sql: "3f2a9c" },
+        triggers: "v1",
         force: true,
         runOnCreate: false,
         waitFor: "none",
       });
-      expect(checked).not.to.have.property("apiUrl");
+      expect(withDefaults({ jobId: JOB_ID, triggers: "v1", force: false, waitFor: "terminal" })).to.include({
+        force: false,
+        runOnCreate: false,
+        waitFor: "terminal",
+      });
     });
 
     it("keeps explicit values rather than the defaults", () => {
@@ -426,17 +437,8 @@ describe("JobRerun decisions", () => {
         expect(failuresOf({ ...valid(), __provider: "exports.handler = ..." })).to.deep.equal([]);
       });
 
-      it("accepts the output names the resource registers as undefined", () => {
-        const outputs = {
-          outcome: undefined,
-          job: undefined,
-          jobJson: undefined,
-          state: undefined,
-          rescheduleCount: undefined,
-          lastRescheduledAt: undefined,
-          unfinishedRun: undefined,
-        };
-        expect(failuresOf({ ...valid(), ...outputs })).to.deep.equal([]);
+      it("accepts the output the resource registers as undefined", () => {
+        expect(failuresOf({ ...valid(), status: undefined })).to.deep.equal([]);
       });
     });
 
@@ -479,7 +481,7 @@ describe("JobRerun decisions", () => {
 
     describe("waiting inputs", () => {
       it("defaults waitFor to none and accepts none, running and terminal", () => {
-        expect(checkInputs(valid()).inputs["waitFor"]).to.equal("none");
+        expect(withDefaults({ jobId: JOB_ID, triggers: "v1" }).waitFor).to.equal("none");
         for (const waitFor of ["none", "running", "terminal"]) {
           expect(failuresOf({ ...valid(), waitFor }), waitFor).to.deep.equal([]);
         }
@@ -607,7 +609,7 @@ describe("JobRerun decisions", () => {
   });
 
   describe("diffInputs", () => {
-    /** The checked inputs that match storedOutputs(). */
+    /** The checked inputs that match previousOutputs(). */
     const sameInputs = (): Record<string, unknown> => ({
       jobId: JOB_ID,
       triggers: { sql: "3f2a9c", release: "v1.4.0" },
@@ -622,7 +624,7 @@ describe("JobRerun decisions", () => {
     ) => diffInputs(deepFreeze(olds), deepFreeze(news), defaultApiUrl);
 
     it("finds no change, explicitly, when nothing changed", () => {
-      expect(diff(storedOutputs(), sameInputs())).to.deep.equal({
+      expect(diff(previousOutputs(), sameInputs())).to.deep.equal({
         changes: false,
         replaces: [],
         deleteBeforeReplace: false,
@@ -630,7 +632,7 @@ describe("JobRerun decisions", () => {
     });
 
     it("finds no change when only the triggers' key order changed", () => {
-      const result = diff(storedOutputs(), {
+      const result = diff(previousOutputs(), {
         ...sameInputs(),
         triggers: { release: "v1.4.0", sql: "3f2a9c" },
       });
@@ -639,7 +641,7 @@ describe("JobRerun decisions", () => {
 
     it("finds an update, not a replacement, when the triggers changed", () => {
       expect(
-        diff(storedOutputs(), { ...sameInputs(), triggers: { sql: "9d1e00", release: "v1.4.0" } }),
+        diff(previousOutputs(), { ...sameInputs(), triggers: { sql: "9d1e00", release: "v1.4.0" } }),
       ).to.deep.equal({
         changes: true,
         replaces: [],
@@ -648,15 +650,17 @@ describe("JobRerun decisions", () => {
     });
 
     it("finds an update when the triggers changed type or array order", () => {
-      expect(diff(storedOutputs({ triggers: 1 }), { ...sameInputs(), triggers: "1" }).changes).to.equal(true);
+      expect(diff(previousOutputs({ triggers: 1 }), { ...sameInputs(), triggers: "1" }).changes).to.equal(
+        true,
+      );
       expect(
-        diff(storedOutputs({ triggers: ["a", "b"] }), { ...sameInputs(), triggers: ["b", "a"] }).changes,
+        diff(previousOutputs({ triggers: ["a", "b"] }), { ...sameInputs(), triggers: ["b", "a"] }).changes,
       ).to.equal(true);
     });
 
     it("finds an update when the triggers are not known yet, in whole or in part", () => {
       for (const triggers of [UNKNOWN, { sql: UNKNOWN, release: "v1.4.0" }]) {
-        expect(diff(storedOutputs(), { ...sameInputs(), triggers })).to.deep.equal({
+        expect(diff(previousOutputs(), { ...sameInputs(), triggers })).to.deep.equal({
           changes: true,
           replaces: [],
           deleteBeforeReplace: false,
@@ -665,7 +669,7 @@ describe("JobRerun decisions", () => {
     });
 
     it("replaces the resource when the jobId changed", () => {
-      expect(diff(storedOutputs(), { ...sameInputs(), jobId: OTHER_JOB_ID })).to.deep.equal({
+      expect(diff(previousOutputs(), { ...sameInputs(), jobId: OTHER_JOB_ID })).to.deep.equal({
         changes: true,
         replaces: ["jobId"],
         deleteBeforeReplace: false,
@@ -673,13 +677,13 @@ describe("JobRerun decisions", () => {
     });
 
     it("replaces the resource when the jobId is not known yet", () => {
-      const result = diff(storedOutputs(), { ...sameInputs(), jobId: UNKNOWN });
+      const result = diff(previousOutputs(), { ...sameInputs(), jobId: UNKNOWN });
       expect(result.replaces).to.deep.equal(["jobId"]);
       expect(result.changes).to.equal(true);
     });
 
     it("replaces only for jobId when the triggers changed too", () => {
-      const result = diff(storedOutputs(), { ...sameInputs(), jobId: OTHER_JOB_ID, triggers: "new" });
+      const result = diff(previousOutputs(), { ...sameInputs(), jobId: OTHER_JOB_ID, triggers: "new" });
       expect(result.replaces).to.deep.equal(["jobId"]);
       expect(result.changes).to.equal(true);
     });
@@ -698,7 +702,7 @@ describe("JobRerun decisions", () => {
     ];
     for (const [what, olds, news] of otherInputs) {
       it(`finds an update without a replacement when ${what}`, () => {
-        expect(diff(storedOutputs(olds), { ...sameInputs(), ...news })).to.deep.equal({
+        expect(diff(previousOutputs(olds), { ...sameInputs(), ...news })).to.deep.equal({
           changes: true,
           replaces: [],
           deleteBeforeReplace: false,
@@ -708,32 +712,32 @@ describe("JobRerun decisions", () => {
 
     it("compares force and runOnCreate with their defaults filled in", () => {
       const news = { jobId: JOB_ID, triggers: { sql: "3f2a9c", release: "v1.4.0" } };
-      expect(diff(storedOutputs(), news).changes).to.equal(false);
-      const withoutStoredFlags: Partial<JobRerunOutputs> = storedOutputs();
+      expect(diff(previousOutputs(), news).changes).to.equal(false);
+      const withoutStoredFlags: Partial<JobRerunOutputs> = previousOutputs();
       delete withoutStoredFlags.force;
       delete withoutStoredFlags.runOnCreate;
       expect(diff(withoutStoredFlags, sameInputs()).changes).to.equal(false);
-      expect(diff(storedOutputs({ force: false }), news).changes).to.equal(true);
-      expect(diff(storedOutputs({ runOnCreate: true }), news).changes).to.equal(true);
+      expect(diff(previousOutputs({ force: false }), news).changes).to.equal(true);
+      expect(diff(previousOutputs({ runOnCreate: true }), news).changes).to.equal(true);
     });
 
     describe("the effective apiUrl", () => {
       it("compares a missing apiUrl input as the URL the settings give", () => {
-        const olds = storedOutputs({ apiUrl: "https://api-dev.narrative.io" });
+        const olds = previousOutputs({ apiUrl: "https://api-dev.narrative.io" });
         expect(diff(olds, sameInputs(), "https://api-dev.narrative.io").changes).to.equal(false);
         expect(diff(olds, sameInputs(), DEFAULT_API_URL).changes).to.equal(true);
       });
 
       it("finds no change when an explicit apiUrl equals the URL the resource already used", () => {
-        expect(diff(storedOutputs(), { ...sameInputs(), apiUrl: DEFAULT_API_URL }).changes).to.equal(false);
-        const olds = storedOutputs({ apiUrl: "http://127.0.0.1:4010" });
+        expect(diff(previousOutputs(), { ...sameInputs(), apiUrl: DEFAULT_API_URL }).changes).to.equal(false);
+        const olds = previousOutputs({ apiUrl: "http://127.0.0.1:4010" });
         expect(
           diff(olds, { ...sameInputs(), apiUrl: "http://127.0.0.1:4010" }, DEFAULT_API_URL).changes,
         ).to.equal(false);
       });
 
       it("finds an update when the settings' URL changed under a resource without an apiUrl input", () => {
-        expect(diff(storedOutputs(), sameInputs(), "http://127.0.0.1:4010")).to.deep.equal({
+        expect(diff(previousOutputs(), sameInputs(), "http://127.0.0.1:4010")).to.deep.equal({
           changes: true,
           replaces: [],
           deleteBeforeReplace: false,
@@ -742,26 +746,26 @@ describe("JobRerun decisions", () => {
     });
 
     it("ignores __provider: a different provider alone is no change", () => {
-      const olds = { ...storedOutputs(), __provider: "exports.handler = function old() {}" };
+      const olds = { ...previousOutputs(), __provider: "exports.handler = function old() {}" };
       const news = { ...sameInputs(), __provider: "exports.handler = function upgraded() {}" };
       expect(diff(olds, news)).to.deep.equal({ changes: false, replaces: [], deleteBeforeReplace: false });
     });
 
     it("owes an update to a run the last deployment left unfinished, even with no input changed", () => {
       for (const unfinishedRun of ["follow", "rerun"] as const) {
-        const result = diff(storedOutputs({ unfinishedRun }), sameInputs());
+        const result = diff(previousOutputs({ unfinishedRun }), sameInputs());
         expect(result).to.deep.equal({ changes: true, replaces: [], deleteBeforeReplace: false });
       }
     });
 
     it("always returns changes as a boolean", () => {
       const cases: [Partial<JobRerunOutputs>, Record<string, unknown>][] = [
-        [storedOutputs(), sameInputs()],
-        [storedOutputs(), { ...sameInputs(), triggers: "new" }],
-        [storedOutputs(), { ...sameInputs(), jobId: OTHER_JOB_ID }],
+        [previousOutputs(), sameInputs()],
+        [previousOutputs(), { ...sameInputs(), triggers: "new" }],
+        [previousOutputs(), { ...sameInputs(), jobId: OTHER_JOB_ID }],
         [{}, {}],
         [{}, sameInputs()],
-        [storedOutputs(), {}],
+        [previousOutputs(), {}],
       ];
       for (const [olds, news] of cases) {
         expect(diff(olds, news).changes).to.be.a("boolean");
@@ -769,7 +773,7 @@ describe("JobRerun decisions", () => {
     });
 
     it("is pure: the same answer every time, with frozen arguments", () => {
-      const olds = deepFreeze(storedOutputs());
+      const olds = deepFreeze(previousOutputs());
       const news = deepFreeze({ ...sameInputs(), triggers: { sql: "new" } });
       const first = diffInputs(olds, news, DEFAULT_API_URL);
       expect(diffInputs(olds, news, DEFAULT_API_URL)).to.deep.equal(first);
@@ -780,9 +784,9 @@ describe("JobRerun decisions", () => {
   describe("planUpdate (whether an update reschedules)", () => {
     it("reschedules when the triggers changed", () => {
       expect(
-        planUpdate(storedOutputs(), inputs({ triggers: { sql: "9d1e00", release: "v1.4.0" } })),
+        planUpdate(previousOutputs(), inputs({ triggers: { sql: "9d1e00", release: "v1.4.0" } })),
       ).to.equal("reschedule");
-      expect(planUpdate(storedOutputs({ triggers: [1, 2] }), inputs({ triggers: [2, 1] }))).to.equal(
+      expect(planUpdate(previousOutputs({ triggers: [1, 2] }), inputs({ triggers: [2, 1] }))).to.equal(
         "reschedule",
       );
     });
@@ -794,23 +798,23 @@ describe("JobRerun decisions", () => {
         inputs({ apiUrl: "https://api-dev.narrative.io" }),
         inputs({ triggers: { release: "v1.4.0", sql: "3f2a9c" } }),
       ]) {
-        expect(planUpdate(storedOutputs(), news)).to.equal("nothing");
+        expect(planUpdate(previousOutputs(), news)).to.equal("nothing");
       }
     });
 
     it("reschedules again a run that failed, even with the same triggers", () => {
-      expect(planUpdate(storedOutputs({ unfinishedRun: "rerun" }), inputs())).to.equal("reschedule");
+      expect(planUpdate(previousOutputs({ unfinishedRun: "rerun" }), inputs())).to.equal("reschedule");
     });
 
     it("follows a run left unfinished instead of rescheduling it twice", () => {
-      const olds = storedOutputs({ unfinishedRun: "follow", waitFor: "terminal" });
+      const olds = previousOutputs({ unfinishedRun: "follow", waitFor: "terminal" });
       expect(planUpdate(olds, inputs({ waitFor: "terminal" }))).to.equal("follow");
       expect(planUpdate(olds, inputs({ waitFor: "running" }))).to.equal("follow");
       expect(planUpdate(olds, inputs({ waitFor: "none" }))).to.equal("nothing");
     });
 
     it("reschedules a run left unfinished when the triggers change again", () => {
-      const olds = storedOutputs({ unfinishedRun: "follow", waitFor: "terminal" });
+      const olds = previousOutputs({ unfinishedRun: "follow", waitFor: "terminal" });
       expect(planUpdate(olds, inputs({ waitFor: "terminal", triggers: "next" }))).to.equal("reschedule");
     });
   });
@@ -860,7 +864,7 @@ describe("JobRerun decisions", () => {
     });
 
     it("after an update that rescheduled: count incremented, new time and outcome", () => {
-      const previous = storedOutputs({ rescheduleCount: 4, outcome: "skipped_terminal" });
+      const previous = previousOutputs({ rescheduleCount: 4, outcome: "skipped_terminal" });
       const record = rescheduleRecord("rescheduled", AT, { state: "pending" });
       const outs = rerunOutputs(inputs({ triggers: "new" }), DEFAULT_API_URL, record, record, previous);
       expect(outs.rescheduleCount).to.equal(5);
@@ -870,7 +874,7 @@ describe("JobRerun decisions", () => {
     });
 
     it("after a reschedule that skipped a finished job: count and time unchanged, the outcome says so", () => {
-      const previous = storedOutputs({ rescheduleCount: 2, lastRescheduledAt: "2024-05-01T10:00:00.000Z" });
+      const previous = previousOutputs({ rescheduleCount: 2, lastRescheduledAt: "2024-05-01T10:00:00.000Z" });
       const record = rescheduleRecord("skipped_terminal", AT, { state: "completed" });
       const outs = rerunOutputs(
         inputs({ force: false, triggers: "new" }),
@@ -895,7 +899,7 @@ describe("JobRerun decisions", () => {
     });
 
     it("after an update that sent nothing: outcome, count and time kept from before, new inputs stored", () => {
-      const previous = storedOutputs({ rescheduleCount: 3, outcome: "rescheduled" });
+      const previous = previousOutputs({ rescheduleCount: 3, outcome: "rescheduled" });
       const outs = rerunOutputs(
         inputs({ force: false, apiUrl: "https://api-dev.narrative.io" }),
         "https://api-dev.narrative.io",
@@ -939,7 +943,7 @@ describe("JobRerun decisions", () => {
         DEFAULT_API_URL,
         seen,
         undefined,
-        storedOutputs({ unfinishedRun: "follow" }),
+        previousOutputs({ unfinishedRun: "follow" }),
         "rerun",
       );
       expect(outs).to.include({
@@ -953,7 +957,7 @@ describe("JobRerun decisions", () => {
         DEFAULT_API_URL,
         seen,
         undefined,
-        storedOutputs({ unfinishedRun: "follow" }),
+        previousOutputs({ unfinishedRun: "follow" }),
       );
       expect(settled).not.to.have.property("unfinishedRun");
       expect(settled).not.to.have.property("timeout");
@@ -961,7 +965,7 @@ describe("JobRerun decisions", () => {
     });
 
     it("does not modify what it is given", () => {
-      const previous = deepFreeze(storedOutputs());
+      const previous = deepFreeze(previousOutputs());
       const record = deepFreeze(rescheduleRecord("rescheduled", AT));
       expect(() =>
         rerunOutputs(deepFreeze(inputs()), DEFAULT_API_URL, record, record, previous),
@@ -970,9 +974,54 @@ describe("JobRerun decisions", () => {
     });
   });
 
+  describe("storedOutputs and outputsFromState", () => {
+    it("stores the inputs at the top, every figure under status, and the job once, as its exact text", () => {
+      const outputs = previousOutputs({ unfinishedRun: "follow", timeout: "2h" });
+      const stored = storedOutputs(outputs);
+      expect(stored).to.deep.equal({
+        jobId: JOB_ID,
+        triggers: outputs.triggers,
+        force: true,
+        runOnCreate: false,
+        apiUrl: DEFAULT_API_URL,
+        waitFor: "none",
+        timeout: "2h",
+        status: {
+          outcome: "rescheduled",
+          state: outputs.state,
+          jobJson: outputs.jobJson,
+          rescheduleCount: 1,
+          lastRescheduledAt: "2024-05-01T10:00:00.000Z",
+          unfinishedRun: "follow",
+        },
+      });
+      expect(JSON.stringify(stored).split("job_id").length - 1, "copies of the job").to.equal(1);
+    });
+
+    it("leaves out the figures not set yet rather than storing them as undefined", () => {
+      const {
+        outcome: _outcome,
+        lastRescheduledAt: _at,
+        ...created
+      } = previousOutputs({ rescheduleCount: 0 });
+      const status = storedOutputs(created).status;
+      expect(Object.keys(status).sort()).to.deep.equal(["jobJson", "rescheduleCount", "state"]);
+    });
+
+    it("reads back exactly what it stored, the job parsed from its text", () => {
+      const outputs = previousOutputs({ unfinishedRun: "verify", failOnJobFailure: false });
+      expect(outputsFromState(storedOutputs(outputs))).to.deep.equal(outputs);
+    });
+
+    it("reads a state from a build that stored every figure at the top level as it is", () => {
+      const flat = previousOutputs();
+      expect(outputsFromState(flat as never)).to.deep.equal(flat);
+    });
+  });
+
   describe("refreshedOutputs", () => {
     it("takes the job, its text and its state from the API and keeps everything the resource did", () => {
-      const olds = storedOutputs({
+      const olds = previousOutputs({
         rescheduleCount: 3,
         outcome: "skipped_terminal",
         apiUrl: "http://127.0.0.1:4010",
@@ -995,7 +1044,7 @@ describe("JobRerun decisions", () => {
     });
 
     it("does not modify the stored outputs", () => {
-      const olds = deepFreeze(storedOutputs());
+      const olds = deepFreeze(previousOutputs());
       const outs = refreshedOutputs(olds, snapshot({ state: "running" }));
       expect(olds.state).to.equal("completed");
       expect(outs.state).to.equal("running");

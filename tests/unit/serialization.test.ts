@@ -13,6 +13,7 @@ const API_URL = "https://api-dev.narrative.io";
 const JOB_ID = "2a5b9ad7-0d8e-4a36-9a1c-2d4e7c9b1f00";
 
 /** The loader the host uses (cmd/dynamic-provider: `requireFromString(text).handler()`), from its own package. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- @pulumi/pulumi's dependency, not ours
 const requireFromString = require(
   require.resolve("require-from-string", { paths: [require.resolve("@pulumi/pulumi")] }),
 ) as (code: string) => { handler: () => Record<string, unknown> };
@@ -24,7 +25,14 @@ describe("the stored provider text", () => {
 
   it("holds no client code: only requires the implementation by package name", () => {
     expect(PROVIDER_TEXT).to.include('require("pulumi-narrative-jobs/provider")');
-    for (const clientCode of ["node-fetch", "Authorization", "Bearer", "/reschedule", "narrative.io", "agent"]) {
+    for (const clientCode of [
+      "node-fetch",
+      "Authorization",
+      "Bearer",
+      "/reschedule",
+      "narrative.io",
+      "agent",
+    ]) {
       expect(PROVIDER_TEXT, clientCode).not.to.include(clientCode);
     }
   });
@@ -37,7 +45,10 @@ describe("the stored provider text", () => {
     }
     // No delete: destroy only drops the resource from the state (a rerun cannot be undone).
     expect(provider["delete"]).to.equal(undefined);
-    const check = provider["check"] as (olds: object, news: object) => Promise<{ failures: { property: string }[] }>;
+    const check = provider["check"] as (
+      olds: object,
+      news: object,
+    ) => Promise<{ failures: { property: string }[] }>;
     const result = await check({}, { jobId: "not-a-uuid", triggers: "v1" });
     expect(result.failures[0]?.property).to.equal("jobId");
   });
