@@ -557,7 +557,11 @@ export class NarrativeJobsClient {
       }
       const head = {
         status: response.status,
-        statusText: redact(response.statusText, this.#token),
+        // A standard reason phrase cannot hold the token; anything else is redacted before it can be quoted.
+        statusText:
+          response.statusText === http.STATUS_CODES[response.status]
+            ? response.statusText
+            : redact(response.statusText, this.#token),
         retryAfter: response.headers.get("retry-after"),
         location: response.headers.get("location"),
       };
