@@ -8,8 +8,8 @@ import * as path from "node:path";
 /**
  * Two more floors, for the diagnosis: `padded-floor` is the floor with an extra input of `paddingBytes`
  * characters, so that its state is about as large as a JobRerun's (what state size alone costs). `shaped-floor`
- * declares the same twelve properties as a JobRerun (the padding standing in for `jobJson`), so that it is like a
- * JobRerun in everything but its provider's work.
+ * registers the same properties as a JobRerun program (the padding under `status`, where a JobRerun keeps the
+ * job's text), so that it is like a JobRerun in everything but its provider's work.
  */
 export type ProgramKind = "job-rerun" | "floor" | "padded-floor" | "shaped-floor" | "naive";
 
@@ -52,13 +52,10 @@ for (let index = 0; index < ${count}; index++) {
 `;
     case "shaped-floor":
       return `${header}const { NoOpResource } = require(${JSON.stringify(path.join(FIXTURES, "no-op-resource.js"))});
-const jobJson = "x".repeat(${paddingBytes});
-// JobRerun's inputs with its defaults, and its outputs declared unset, as its constructor does.
-const outputs = { outcome: undefined, job: undefined, state: undefined, rescheduleCount: undefined,
-  lastRescheduledAt: undefined, unfinishedRun: undefined };
+const status = { jobJson: "x".repeat(${paddingBytes}) };
+// What a JobRerun program registers: its inputs as given, and status.
 for (let index = 0; index < ${count}; index++) {
-  new NoOpResource("noop-" + index, { jobId: jobId(index), triggers: { generation }, force: true,
-    runOnCreate: false, waitFor: "none", jobJson, ...outputs });
+  new NoOpResource("noop-" + index, { jobId: jobId(index), triggers: { generation }, status });
 }
 `;
     case "naive":

@@ -157,8 +157,9 @@ function diagnosisTable(rows: readonly { condition: string; compared: Compared }
 /** What the two diagnosis floors are, for both diagnosis sections. */
 function diagnosisFloors(results: BenchResults): string {
   return `The floor padded to a JobRerun's state size carries an extra input of ${results.paddingBytes ?? "?"} characters
-(bench/programs.ts, \`padded-floor\`); the shaped floor declares a JobRerun's twelve properties as well (its inputs
-with their defaults, the padding as \`jobJson\`, the other outputs unset: \`shaped-floor\`). Both use the no-op
+(bench/programs.ts, \`padded-floor\`); the shaped floor registers what a JobRerun program registers as well
+(\`jobId\`, \`triggers\` and a \`status\` holding the padding where a JobRerun holds the job's text:
+\`shaped-floor\`). Both use the no-op
 provider, so JobRerun over the shaped floor is what its provider and its constructor do, and nothing else.`;
 }
 
@@ -269,7 +270,7 @@ is met when the median ratio is within it; a request goal must hold in every run
         formatSummary(figures.resourceBytes, bytes),
         formatSummary(figures.providerBytes, bytes),
         bytes(figures.breakdown.providerBothCopies),
-        bytes(figures.breakdown.job + figures.breakdown.jobJson),
+        bytes(figures.breakdown.job),
         bytes(figures.breakdown.rest),
       ]);
     const exportRows = results.exportBytes.map((row) => [
@@ -287,7 +288,7 @@ Each resource as compact JSON in \`pulumi stack export\` (all its fields: inputs
 trace), from a stack of ${footprint.count} resources created and then updated once; min–max over the resources (they differ
 only in counters and timestamps). \`__provider\` is stored twice per resource, in the inputs and in the outputs.
 
-${table(["Resource", "Bytes per resource", "`__provider` (one copy)", "`__provider` × 2", "job + jobJson", "Everything else"], rows)}
+${table(["Resource", "Bytes per resource", "`__provider` (one copy)", "`__provider` × 2", "The job", "Everything else"], rows)}
 
 Whether the stored text grows with the code behind it, before and after the code grows by about 100 KB in a
 temporary copy: the naive provider serialized in this process the way \`dynamic.Resource\` does it; JobRerun's
@@ -415,8 +416,8 @@ ${table(
       sections.push(`### Where up's time goes
 
 The engine writes a checkpoint of the state after every step (with a file backend, the whole state file), so an up
-of N resources writes the state N times and its cost grows with N × the state's size, which is larger for a
-JobRerun than for the floor (section 1). At N = ${diagnosis.count}, the same up in the same rounds against two more floors,
+of N resources writes the state N times and its cost grows with N × the state's size (section 1 compares a
+JobRerun's with the floor's). At N = ${diagnosis.count}, the same up in the same rounds against two more floors,
 then every side again with \`PULUMI_SKIP_CHECKPOINTS=true\` (the state written once, at the end).
 ${diagnosisFloors(results)}
 
