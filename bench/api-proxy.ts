@@ -37,7 +37,11 @@ function endToEnd(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
 
 export async function startApiProxy(targetUrl: string): Promise<ApiProxy> {
   const target = new URL(targetUrl);
-  const upstreamAgent = new http.Agent({ keepAlive: true });
+  // The simulator closes a connection idle for 5 s (Node's keepAliveTimeout) and the agent would keep it exactly
+  // as long, so a request sent at that moment could meet a connection being closed: the client would see a
+  // dropped POST and, rightly, read the job before sending it again, one request more than the figure counts.
+  // This proxy lives through the whole run, idle between commands, so its upstream connections close first.
+  const upstreamAgent = new http.Agent({ keepAlive: true, timeout: 1_000 });
   let connections = 0;
   let requests = 0;
   let inFlight = 0;
