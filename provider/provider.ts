@@ -1,5 +1,5 @@
 /**
- * The JobRerun lifecycle as the Pulumi engine drives it. This module is what the serialized shim
+ * The JobRerun lifecycle as the Pulumi engine drives it. This module is what the stored provider text
  * (shim.ts) requires by package name inside the provider process, so it is always the installed version of
  * the package that runs, and none of it is ever written into the state.
  */
