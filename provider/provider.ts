@@ -32,7 +32,7 @@ import {
   type StoredOutputs,
   type UnfinishedRun,
 } from "./decisions";
-import { NarrativeApiError, NarrativeConfigError, NarrativeError } from "./errors";
+import { NarrativeApiError, NarrativeConfigError, NarrativeError, redact } from "./errors";
 import type { Job } from "./types";
 import { CONFIG_KEYS, ENV_KEYS, resolveSettings, type ConfigSource, type ProviderSettings } from "./settings";
 import { abortableSleep, DEFAULT_POLL_OPTIONS, waitForJob, type PollOptions, type WaitResult } from "./wait";
@@ -108,7 +108,16 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
     news: Record<string, unknown>,
   ): Promise<pulumi.dynamic.CheckResult> {
     const { inputs, failures } = checkInputs(news);
-    return failures.length > 0 ? { inputs, failures } : { inputs };
+    if (failures.length === 0) {
+      return { inputs };
+    }
+    // A failure quotes the bad value so that a typo is easy to spot; a token pasted into the wrong field is
+    // quoted as [REDACTED] instead.
+    const token = this.currentSettings().token;
+    return {
+      inputs,
+      failures: failures.map((failure) => ({ ...failure, reason: redact(failure.reason, token) })),
+    };
   }
 
   async diff(

@@ -76,6 +76,15 @@ describe("JobRerun provider against the simulator", () => {
       });
     }
 
+    it("quotes a bad value, but never the token pasted into the wrong field", async () => {
+      const result = await h.provider.check({}, { jobId: TOKEN, triggers: 1 });
+      expect(result.failures?.map((failure) => failure.property)).to.deep.equal(["jobId"]);
+      expectNoToken(result.failures);
+      expect(result.failures?.[0]?.reason).to.include("[REDACTED]");
+      const typo = await h.provider.check({}, { jobId: "job-42", triggers: 1 });
+      expect(typo.failures?.[0]?.reason).to.include('"job-42"');
+    });
+
     it("lets values that are unknown during preview pass", async () => {
       const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
       const result = await h.provider.check(
