@@ -479,3 +479,21 @@ exports.unfinished = all((rerun) => rerun.unfinishedRun).apply(
 export function storedFigures(resource: StateResource | undefined): Record<string, unknown> {
   return outputsFromState((resource?.outputs ?? {}) as Partial<StoredOutputs>) as Record<string, unknown>;
 }
+
+/**
+ * For a describe whose cases build on each other: once one fails, the rest are skipped, since they would only
+ * report the same failure again. Call it inside the describe.
+ */
+export function skipTheRestAfterAFailure(): void {
+  let failed = false;
+  beforeEach(function () {
+    if (failed) {
+      this.skip();
+    }
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === "failed") {
+      failed = true;
+    }
+  });
+}

@@ -18,6 +18,7 @@ import {
   PulumiWorkspace,
   REPO_ROOT,
   storedFigures,
+  skipTheRestAfterAFailure,
 } from "./harness";
 import {
   describeRequests,
@@ -43,7 +44,6 @@ describe("e2e: a JobRerun through the Pulumi CLI, cases 1-9 in order", function 
   let sim: Simulator;
   let workspace: PulumiWorkspace;
   let context: LifecycleContext;
-  let earlierCaseFailed = false;
 
   before(async function () {
     // Generous: on a machine without a cached CLI, ensure-pulumi builds one first (npm test does it before).
@@ -61,16 +61,7 @@ describe("e2e: a JobRerun through the Pulumi CLI, cases 1-9 in order", function 
   });
 
   // The cases build on each other: after a failure the rest would only report the same failure again.
-  beforeEach(function () {
-    if (earlierCaseFailed) {
-      this.skip();
-    }
-  });
-  afterEach(function () {
-    if (this.currentTest?.state === "failed") {
-      earlierCaseFailed = true;
-    }
-  });
+  skipTheRestAfterAFailure();
 
   it("1. up creates the JobRerun: the job is read, nothing is rescheduled, the outputs show the job", () =>
     upCreatesWithoutRescheduling(context));

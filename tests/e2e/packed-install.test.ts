@@ -11,7 +11,14 @@ import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
-import { distinctiveToken, jobRerunProgram, PulumiWorkspace, REPO_ROOT, runCommand } from "./harness";
+import {
+  distinctiveToken,
+  jobRerunProgram,
+  PulumiWorkspace,
+  REPO_ROOT,
+  runCommand,
+  skipTheRestAfterAFailure,
+} from "./harness";
 import {
   previewShowsTheRerun,
   upCreatesWithoutRescheduling,
@@ -33,7 +40,6 @@ describe("e2e: 10. installed from the npm tarball into a fresh program outside t
   let sim: Simulator;
   let workspace: PulumiWorkspace;
   let context: LifecycleContext;
-  let earlierCaseFailed = false;
 
   before(async function () {
     // npm install may fetch @pulumi/pulumi and its dependencies from the registry.
@@ -80,16 +86,7 @@ describe("e2e: 10. installed from the npm tarball into a fresh program outside t
     tempDirs = [];
   });
 
-  beforeEach(function () {
-    if (earlierCaseFailed) {
-      this.skip();
-    }
-  });
-  afterEach(function () {
-    if (this.currentTest?.state === "failed") {
-      earlierCaseFailed = true;
-    }
-  });
+  skipTheRestAfterAFailure();
 
   it("installs a copy of the package from the tarball, not a link to this repository", () => {
     // Resolve as the program does: from its own file. (From this test file, Node would resolve the package's

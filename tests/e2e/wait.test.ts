@@ -18,6 +18,7 @@ import {
   type RunOptions,
   type StateResource,
   storedFigures,
+  skipTheRestAfterAFailure,
 } from "./harness";
 import { describeRequests, expectSucceeded, FIRST_TRIGGERS, SEED_JOB_ID } from "./steps";
 
@@ -45,7 +46,6 @@ describe("e2e: waiting for a rerun through the Pulumi CLI", function () {
   const token = distinctiveToken("wait");
   let sim: Simulator;
   let workspace: PulumiWorkspace;
-  let earlierCaseFailed = false;
 
   before(async function () {
     this.timeout(600_000);
@@ -73,16 +73,7 @@ describe("e2e: waiting for a rerun through the Pulumi CLI", function () {
     await sim?.close();
   });
 
-  beforeEach(function () {
-    if (earlierCaseFailed) {
-      this.skip();
-    }
-  });
-  afterEach(function () {
-    if (this.currentTest?.state === "failed") {
-      earlierCaseFailed = true;
-    }
-  });
+  skipTheRestAfterAFailure();
 
   /**
    * Runs `pulumi up` and, while it runs, `drive(since)`, which moves the simulator's clock as the provider's
