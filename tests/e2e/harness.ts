@@ -13,12 +13,10 @@ import { existsSync, promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { outputsFromState, type StoredOutputs } from "../../provider/decisions";
+import { JOB_RERUN_TYPE } from "../../provider/shim";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const E2E_ROOT = path.join(REPO_ROOT, ".e2e");
-
-/** The type token the engine records for every JobRerun. */
-export const JOB_RERUN_TYPE = "pulumi-nodejs:dynamic/narrative:JobRerun";
 
 /** A ceiling for one CLI command, so that a hung engine fails the test instead of the whole run. */
 const DEFAULT_COMMAND_TIMEOUT_MS = 180_000;
