@@ -13,7 +13,7 @@ export default tseslint.config(
   },
   {
     // Plain Node.js scripts run before anything is compiled.
-    files: ["scripts/**/*.js", "tests/**/*.js"],
+    files: ["scripts/**/*.js", "tests/**/*.js", ".mocharc.cjs"],
     languageOptions: {
       sourceType: "commonjs",
       globals: { require: "readonly", __dirname: "readonly", process: "readonly", console: "readonly" },

@@ -1,4 +1,4 @@
-// Loaded once by .mocharc.json: every test starts with no sinon fakes left over from another.
+// Loaded once by .mocharc.cjs: every test starts with no sinon fakes left over from another.
 import * as sinon from "sinon";
 
 export const mochaHooks = {

@@ -1,7 +1,7 @@
 /**
- * What Pulumi writes into the state for every JobRerun as `__provider`, and what the dynamic provider host
- * makes of it. The text must stay small, hold nothing from the program (no token, no API URL, no client code),
- * and load the installed implementation by package name.
+ * What Pulumi writes into the state for every JobRerun as `__provider`. The text must stay small, hold nothing
+ * from the program (no token, no API URL, no client code), and load the installed implementation by package
+ * name; what the host makes of it needs the build, so it is checked in tests/integration/provider-text.test.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
@@ -11,12 +11,6 @@ import { JOB_RERUN_TYPE, PROVIDER_TEXT } from "../../provider/shim";
 const TOKEN = "tok-SECRET-serialization-4d2e";
 const API_URL = "https://api-dev.narrative.io";
 const JOB_ID = "2a5b9ad7-0d8e-4a36-9a1c-2d4e7c9b1f00";
-
-/** The loader the host uses (cmd/dynamic-provider: `requireFromString(text).handler()`), from its own package. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- @pulumi/pulumi's dependency, not ours
-const requireFromString = require(
-  require.resolve("require-from-string", { paths: [require.resolve("@pulumi/pulumi")] }),
-) as (code: string) => { handler: () => Record<string, unknown> };
 
 describe("the stored provider text", () => {
   it("is a few dozen bytes, far under the 2 KB budget", () => {
@@ -35,22 +29,6 @@ describe("the stored provider text", () => {
     ]) {
       expect(PROVIDER_TEXT, clientCode).not.to.include(clientCode);
     }
-  });
-
-  it("loads, the way the host loads it, into the methods the engine calls and no delete", async () => {
-    const provider = requireFromString(PROVIDER_TEXT).handler();
-    const methods = ["configure", "check", "diff", "create", "read", "update"];
-    for (const method of methods) {
-      expect(provider[method], method).to.be.a("function");
-    }
-    // No delete: destroy only drops the resource from the state (a rerun cannot be undone).
-    expect(provider["delete"]).to.equal(undefined);
-    const check = provider["check"] as (
-      olds: object,
-      news: object,
-    ) => Promise<{ failures: { property: string }[] }>;
-    const result = await check({}, { jobId: "not-a-uuid", triggers: "v1" });
-    expect(result.failures[0]?.property).to.equal("jobId");
   });
 });
 
