@@ -3,7 +3,7 @@
  * and what to store. Nothing here touches the network, so every rule is unit-tested without a server.
  */
 import type { Job, JsonValue, RescheduleOutcome } from "./types";
-import { apiUrlProblem } from "./settings";
+import { apiUrlProblem } from "./api-url";
 import { parseDuration, formatDuration } from "./duration";
 import { DEFAULT_WAIT_TIMEOUT_MS, MAX_WAIT_TIMEOUT_MS, type WaitEnd, type WaitFor } from "./wait";
 

@@ -26,6 +26,16 @@ export interface JobFailure {
   [key: string]: unknown;
 }
 
+/** A job's id: a UUID, as the API documents `job_id`. The one pattern the package checks ids with. */
+const JOB_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isJobId(value: unknown): value is string {
+  return typeof value === "string" && JOB_ID_PATTERN.test(value);
+}
+
+/** An example job id, for messages that say what a job id looks like. */
+export const EXAMPLE_JOB_ID = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";
+
 /** A Narrative job exactly as the API returned it. Only `job_id` and `state` are relied upon. */
 export interface Job {
   job_id: string;
@@ -43,6 +53,15 @@ export interface Job {
   updated_at?: string;
   ended_at?: string | null;
   [key: string]: unknown;
+}
+
+/**
+ * A job as one answer of the API carried it: parsed, and as its exact JSON text (integers beyond 2^53 are exact
+ * only there).
+ */
+export interface JobSnapshot {
+  job: Job;
+  jobJson: string;
 }
 
 /** What `POST /jobs/{job_id}/reschedule` did. */

@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from "node:crypto";
-import { isTerminalJobState, type JobOrder, type JobState } from "../types";
+import { isJobId, isTerminalJobState, type JobOrder, type JobState } from "../types";
 import type { LosslessObject, LosslessValue } from "../json";
 
 /**
@@ -27,12 +27,6 @@ export interface JobOutcome {
 export interface RunDurations {
   pendingMs: number;
   runningMs: number;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(text: string): boolean {
-  return UUID.test(text);
 }
 
 /** The simulator's time: the wall clock (or a fixed start when frozen) plus whatever `advance` added. */
@@ -299,7 +293,7 @@ export function validateJob(job: unknown, name: string): SimulatorJob {
   }
   assertLossless(job, name);
   const candidate = job as LosslessObject;
-  if (typeof candidate.job_id !== "string" || !isUuid(candidate.job_id)) {
+  if (typeof candidate.job_id !== "string" || !isJobId(candidate.job_id)) {
     throw new TypeError(`${name}.job_id must be a UUID string`);
   }
   if (typeof candidate.state !== "string" || candidate.state === "") {

@@ -9,7 +9,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseLossless, stringifyLossless, type LosslessObject, type LosslessValue } from "../json";
-import type { JobOrder } from "../types";
+import { isJobId, type JobOrder } from "../types";
 import {
   answersWithoutApplying,
   describeFault,
@@ -20,9 +20,8 @@ import {
   type RouteMatch,
 } from "./faults";
 import { SIMULATOR_DEFAULTS } from "./defaults";
-import type { RecordedRequest, Simulator, SimulatorOptions } from "./index";
+import type { RecordedRequest, Simulator, SimulatorOptions } from "./types";
 import {
-  isUuid,
   JobStore,
   SimulatorClock,
   validateJob,
@@ -276,7 +275,8 @@ class LocalSimulator implements Simulator {
       return this.listJobs(url.searchParams, path);
     }
     const jobId = route.jobId ?? "";
-    if (!isUuid(jobId)) {
+    // Checked as an unknown value so that the refusal below can still quote the string.
+    if (!isJobId(jobId as unknown)) {
       return problem(400, `job_id must be a UUID, got ${JSON.stringify(jobId.slice(0, 100))}`, path);
     }
     if (route.shape === "job") {
@@ -304,7 +304,7 @@ class LocalSimulator implements Simulator {
     const query: JobListQuery = { order_by: "created_at_desc" };
     const dataPlaneId = read("data_plane_id");
     if (dataPlaneId !== undefined) {
-      if (!isUuid(dataPlaneId)) {
+      if (!isJobId(dataPlaneId)) {
         return problem(400, "Query parameter data_plane_id must be a UUID", path);
       }
       query.data_plane_id = dataPlaneId;

@@ -4,10 +4,10 @@ import {
   CONFIG_KEYS,
   DEFAULT_API_URL,
   ENV_KEYS,
-  apiUrlProblem,
   resolveSettings,
   type ConfigSource,
 } from "../../provider/settings";
+import { apiUrlProblem } from "../../provider/api-url";
 
 /** Shaped like the documentation's example token, so that a leak would be easy to spot in a failure. */
 const TOKEN = "ldg8uuGibVJNHI9s+dcdIQ==";
