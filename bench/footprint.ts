@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import type { StateResource } from "../tests/e2e/harness";
+import type { StateResource } from "../scripts/pulumi-harness";
 import { summarize, type Summary } from "./stats";
 
 export interface ResourceFootprint {

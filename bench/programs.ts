@@ -1,5 +1,5 @@
 /**
- * The Pulumi programs the benchmark runs, as the index.js text of a workspace (see tests/e2e/harness.ts). Each
+ * The Pulumi programs the benchmark runs, as the index.js text of a workspace (see scripts/pulumi-harness.ts). Each
  * declares `count` resources whose triggers are `{generation}`, read from the BENCH_GENERATION environment
  * variable, so that a run changes every resource's triggers without rewriting the program or its configuration.
  */

@@ -28,7 +28,7 @@ import {
   REPO_ROOT,
   runCommand,
   type StateResource,
-} from "../tests/e2e/harness";
+} from "../scripts/pulumi-harness";
 import { startApiProxy, type ApiProxy } from "./api-proxy";
 import { providerTextGrowth, resourceFootprint } from "./footprint";
 import { benchJobId, GENERATION_VARIABLE, programText, type ProgramKind } from "./programs";

@@ -13,7 +13,7 @@ import { promises as fs, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator, type RecordedRequest, type Simulator } from "../provider/simulator";
-import { ensurePulumiCli, PulumiWorkspace, REPO_ROOT, type CliResult } from "../tests/e2e/harness";
+import { ensurePulumiCli, PulumiWorkspace, REPO_ROOT, type CliResult } from "./pulumi-harness";
 
 /** The reschedule page's example job, seeded in the simulator as completed. */
 const JOB_ID = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";

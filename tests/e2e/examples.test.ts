@@ -14,7 +14,13 @@ import {
   type RecordedRequest,
   type Simulator,
 } from "../../provider/simulator";
-import { distinctiveToken, E2E_ROOT, PulumiWorkspace, REPO_ROOT, runCommand } from "./harness";
+import {
+  distinctiveToken,
+  E2E_ROOT,
+  PulumiWorkspace,
+  REPO_ROOT,
+  runCommand,
+} from "../../scripts/pulumi-harness";
 import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "./steps";
 
 /** An existing example copied into a fresh directory under .e2e/, with a workspace on it. */

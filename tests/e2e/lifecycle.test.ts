@@ -11,15 +11,9 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
 import { PROVIDER_TEXT } from "../../provider/shim";
-import {
-  distinctiveToken,
-  jobRerunProgram,
-  listFiles,
-  PulumiWorkspace,
-  REPO_ROOT,
-  storedFigures,
-  skipTheRestAfterAFailure,
-} from "./harness";
+import { distinctiveToken, listFiles, PulumiWorkspace, REPO_ROOT } from "../../scripts/pulumi-harness";
+import { jobRerunProgram } from "./programs";
+import { storedFigures, skipTheRestAfterAFailure } from "./support";
 import {
   describeRequests,
   expectSucceeded,

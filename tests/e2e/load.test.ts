@@ -7,7 +7,8 @@
 import { expect } from "chai";
 import { randomUUID } from "node:crypto";
 import { startSimulator, type Fault, type Simulator } from "../../provider/simulator";
-import { distinctiveToken, jobRerunsProgram, PulumiWorkspace } from "./harness";
+import { distinctiveToken, PulumiWorkspace } from "../../scripts/pulumi-harness";
+import { jobRerunsProgram } from "./programs";
 import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "./steps";
 
 const JOB_COUNT = 200;

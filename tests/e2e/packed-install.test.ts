@@ -11,14 +11,9 @@ import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
-import {
-  distinctiveToken,
-  jobRerunProgram,
-  PulumiWorkspace,
-  REPO_ROOT,
-  runCommand,
-  skipTheRestAfterAFailure,
-} from "./harness";
+import { distinctiveToken, PulumiWorkspace, REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
+import { jobRerunProgram } from "./programs";
+import { skipTheRestAfterAFailure } from "./support";
 import {
   previewShowsTheRerun,
   upCreatesWithoutRescheduling,

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import type { RecordedRequest, Simulator } from "../../provider/simulator";
-import type { CliResult, PulumiWorkspace } from "./harness";
+import type { CliResult, PulumiWorkspace } from "../../scripts/pulumi-harness";
 
 /** The reschedule page's example job, seeded in the simulator as completed. */
 export const SEED_JOB_ID = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";

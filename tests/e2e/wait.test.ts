@@ -11,15 +11,13 @@ import { expect } from "chai";
 import { startSimulator, type RecordedRequest, type Simulator } from "../../provider/simulator";
 import {
   distinctiveToken,
-  jobRerunProgram,
-  pollUntil,
   PulumiWorkspace,
   type CliResult,
   type RunOptions,
   type StateResource,
-  storedFigures,
-  skipTheRestAfterAFailure,
-} from "./harness";
+} from "../../scripts/pulumi-harness";
+import { jobRerunProgram } from "./programs";
+import { pollUntil, storedFigures, skipTheRestAfterAFailure } from "./support";
 import { describeRequests, expectSucceeded, FIRST_TRIGGERS, SEED_JOB_ID } from "./steps";
 
 const RESOURCE_NAME = "audience-view";
