@@ -4,8 +4,8 @@
  *
  *   npm run bench              the full run: N = 10, 100 and 500 (about 20 minutes on 2 cores)
  *   npm run bench -- --quick   N = 10 and 100 only (a few minutes); results.md says which mode produced it
- *   npm run bench -- --render  writes results.md again from results.json, measuring nothing
  *   npm run bench -- --n 100 --runs 3 --no-diagnosis --no-write   a quick look at one count, nothing written
+ *   npm run bench -- --help    every option (USAGE below)
  *
  * Every timed figure is the median of `runs` runs, with min and max; the two sides of a ratio run alternately
  * (A, B, A, B, ...) and each ratio is taken run by run. Preview and up use the real Pulumi CLI against the
@@ -15,6 +15,7 @@ import * as http from "node:http";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parseArgs } from "node:util";
 import fetch from "node-fetch";
 import * as prettier from "prettier";
 import { NarrativeJobsClient } from "../provider/client";
@@ -92,35 +93,72 @@ const COMMAND_TIMEOUT_MS = 20 * 60_000;
 const RESULTS_MD = path.join(__dirname, "results.md");
 const RESULTS_JSON = path.join(__dirname, "results.json");
 
-function parseOptions(argv: readonly string[]): BenchOptions {
-  const quick = argv.includes("--quick");
-  const options: BenchOptions = { ...MODES[quick ? "quick" : "full"], write: true };
-  for (let index = 0; index < argv.length; index++) {
-    const arg = argv[index];
-    const value = argv[index + 1];
-    if (arg === "--quick") {
-      continue;
-    } else if (arg === "--runs" && value !== undefined && /^\d+$/.test(value) && Number(value) >= 1) {
-      options.runs = Number(value);
-      index++;
-    } else if (arg === "--n" && value !== undefined && /^\d+(,\d+)*$/.test(value)) {
-      options.counts = value.split(",").map(Number);
-      options.latencyCounts = options.latencyCounts.filter((count) => options.counts.includes(count));
-      options.diagnosisCount = options.counts.find((count) => count > FOOTPRINT_COUNT);
-      index++;
-    } else if (arg === "--no-write") {
-      options.write = false;
-    } else if (arg === "--no-diagnosis") {
-      // For trying a change quickly: leaves out the extra floors and the runs without checkpoints.
-      options.diagnosisCount = undefined;
-    } else {
-      throw new Error(
-        `bench: unknown or incomplete argument ${JSON.stringify(arg)}. ` +
-          "Use --quick, --runs <n>, --n <10,100,...>, --no-diagnosis, --no-write or --render.",
+const USAGE = `Usage: npm run bench -- [options]
+
+  (no option)          the full run: N = ${MODES.full.counts.join(", ")} (about 20 minutes on 2 cores)
+  --quick              N = ${MODES.quick.counts.join(", ")} only (a few minutes); results.md says which mode produced it
+  --n <10,100,...>     these resource counts instead
+  --runs <n>           runs per side for every CLI figure (default ${MODES.full.runs})
+  --no-diagnosis       leave out the extra floors and the runs without checkpoints
+  --no-write           write neither bench/results.md nor bench/results.json
+  --render             write results.md again from results.json, measuring nothing
+  -h, --help           show this help
+
+Fewer than ${MODES.full.runs} runs, or other counts than the mode's, make it a quick run.`;
+
+/** A bad command line: main prints the message and the usage, without a stack. */
+class BenchUsageError extends Error {}
+
+type ParsedArgs = BenchOptions & { render: boolean; help: boolean };
+
+function parseOptions(argv: readonly string[]): ParsedArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        quick: { type: "boolean" },
+        n: { type: "string" },
+        runs: { type: "string" },
+        "no-diagnosis": { type: "boolean" },
+        "no-write": { type: "boolean" },
+        render: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    throw new BenchUsageError((error as Error).message);
+  }
+  const mode = values.quick === true ? "quick" : "full";
+  const options: ParsedArgs = {
+    ...MODES[mode],
+    write: values["no-write"] !== true,
+    render: values.render === true,
+    help: values.help === true,
+  };
+  if (values.runs !== undefined) {
+    if (!/^\d+$/.test(values.runs) || Number(values.runs) < 1) {
+      throw new BenchUsageError(`--runs takes a whole number from 1, got ${JSON.stringify(values.runs)}`);
+    }
+    options.runs = Number(values.runs);
+  }
+  if (values.n !== undefined) {
+    if (!/^\d+(,\d+)*$/.test(values.n)) {
+      throw new BenchUsageError(
+        `--n takes counts separated by commas (10,100), got ${JSON.stringify(values.n)}`,
       );
     }
+    const counts = values.n.split(",").map(Number);
+    options.counts = counts;
+    options.latencyCounts = options.latencyCounts.filter((count) => counts.includes(count));
+    options.diagnosisCount = counts.find((count) => count > FOOTPRINT_COUNT);
   }
-  if (options.runs < 5 || options.counts.join() !== MODES[options.mode].counts.join()) {
+  if (values["no-diagnosis"] === true) {
+    options.diagnosisCount = undefined;
+  }
+  if (options.runs < MODES.full.runs || options.counts.join() !== MODES[mode].counts.join()) {
     options.mode = "quick";
   }
   return options;
@@ -662,12 +700,16 @@ async function renderAgain(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (process.argv.includes("--render")) {
+  const startedAt = performance.now();
+  const options = parseOptions(process.argv.slice(2));
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (options.render) {
     await renderAgain();
     return;
   }
-  const startedAt = performance.now();
-  const options = parseOptions(process.argv.slice(2));
   // Ctrl+C reaches the CLI too, which cancels; the failed command then unwinds through the clean-ups below.
   process.on("SIGINT", () => progress("interrupted: stopping after the current command"));
   progress(`${options.mode} mode: N = ${options.counts.join(", ")}, ${options.runs} runs per side`);
@@ -777,6 +819,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof BenchUsageError) {
+    process.stderr.write(`bench: ${error.message}\n\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
   process.stderr.write(
     `bench: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );
