@@ -21,19 +21,15 @@ import {
   rescheduleTookEffect,
   skippedTerminalWarning,
   storedOutputs,
-  waitTimeoutMs,
   waitVerdict,
-  withDefaults,
-  type GivenInputs,
-  type JobRerunInputs,
   type JobRerunOutputs,
-  type JobSnapshot,
   type RescheduleRecord,
   type StoredOutputs,
   type UnfinishedRun,
 } from "./decisions";
+import { waitTimeoutMs, withDefaults, type GivenInputs, type JobRerunInputs } from "./inputs";
 import { NarrativeApiError, NarrativeConfigError, NarrativeError, redact } from "./errors";
-import type { Job } from "./types";
+import type { JobSnapshot } from "./types";
 import { CONFIG_KEYS, ENV_KEYS, resolveSettings, type ConfigSource, type ProviderSettings } from "./settings";
 import { abortableSleep, DEFAULT_POLL_OPTIONS, waitForJob, type PollOptions, type WaitResult } from "./wait";
 
@@ -136,7 +132,7 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
     if (!news.runOnCreate) {
       return { id: news.jobId, outs: storedOutputs(rerunOutputs(news, apiUrl, seen, undefined)) };
     }
-    const reschedule = await this.reschedule(client, news, seen.job, undefined, seen);
+    const reschedule = await this.reschedule(client, news, seen, undefined);
     const outputs = await this.followRun(client, news, apiUrl, reschedule, reschedule);
     return { id: news.jobId, outs: storedOutputs(outputs) };
   }
@@ -160,9 +156,9 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
       const seen = await client.getJob(news.jobId);
       reschedule = rescheduleTookEffect(olds.job, seen.job)
         ? { outcome: "rescheduled", ...seen, at: this.now().toISOString() }
-        : await this.reschedule(client, news, olds.job, olds);
+        : await this.reschedule(client, news, olds, olds);
     } else if (plan === "reschedule") {
-      reschedule = await this.reschedule(client, news, olds.job, olds);
+      reschedule = await this.reschedule(client, news, olds, olds);
     }
     return {
       outs: storedOutputs(await this.followRun(client, news, apiUrl, reschedule ?? olds, reschedule, olds)),
@@ -258,17 +254,17 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
    * Sends the reschedule. When it fails in a way that may have taken effect, the failure is recorded with the
    * new triggers and `unfinishedRun: verify` (a JobRerunIncompleteError), so that the next deployment reads
    * the job before sending it again instead of running the job twice; other failures keep the old state.
+   * `seen` is the job as last read (at create) or stored (at update): the baseline a lost answer is judged by.
    */
   private async reschedule(
     client: NarrativeJobsClient,
     inputs: JobRerunInputs,
-    baseline: Job,
+    seen: JobSnapshot,
     previous: JobRerunOutputs | undefined,
-    seen: JobSnapshot = previous ?? { job: baseline, jobJson: JSON.stringify(baseline) },
   ): Promise<RescheduleRecord> {
     let result: RescheduleResult;
     try {
-      result = await client.reschedule(inputs.jobId, { force: inputs.force, baseline });
+      result = await client.reschedule(inputs.jobId, { force: inputs.force, baseline: seen.job });
     } catch (error) {
       if (error instanceof NarrativeError && error.outcomeUnknown === true) {
         const apiUrl = this.clientFor(inputs).apiUrl;

@@ -1,39 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
-import { triggersProblem, type JobRerunStatus, type UnfinishedRun } from "./decisions";
+import type { JobRerunStatus, UnfinishedRun } from "./decisions";
+import type { JobRerunInputValues, WaitFor } from "./inputs";
+import { parseExact } from "./json";
 import { JOB_RERUN_TYPE, PROVIDER_TEXT } from "./shim";
+import { triggersProblem } from "./triggers";
 import type { Job, JsonValue, RescheduleOutcome } from "./types";
-import type { WaitFor } from "./wait";
 
-export interface JobRerunArgs {
-  /** The Narrative job to re-run, a UUID. Changing it replaces the resource. */
-  jobId: pulumi.Input<string>;
-  /**
-   * Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up`
-   * reschedules the job. Object key order does not matter; array order does.
-   */
-  triggers: pulumi.Input<unknown>;
-  /** Reschedule even a job that already finished (completed, failed, cancelled). Default true. */
-  force?: pulumi.Input<boolean>;
-  /** Also reschedule when the resource is first created. Default false: creating only reads the job. */
-  runOnCreate?: pulumi.Input<boolean>;
-  /**
-   * The API base URL for this resource, for a second environment. Default: the stack's `narrative:apiUrl`,
-   * then `NARRATIVE_API_URL`, then https://api.narrative.io. The token is never an input.
-   */
-  apiUrl?: pulumi.Input<string>;
-  /**
-   * Whether `pulumi up` waits after rescheduling: `"none"` (default) returns once the API accepted the
-   * reschedule, `"running"` waits until an executor picked the job up, `"terminal"` until it finished.
-   */
-  waitFor?: pulumi.Input<WaitFor>;
-  /** How long to wait: seconds, or a duration such as `"30m"` or `"2h"`. Default 30 minutes, at most 24 hours. */
-  timeout?: pulumi.Input<number | string>;
-  /**
-   * Fail the deployment when the job ends failed or cancelled, so that the next `pulumi up` reruns it. Default
-   * true when `waitFor` is `"terminal"`.
-   */
-  failOnJobFailure?: pulumi.Input<boolean>;
-}
+/**
+ * A JobRerun's arguments: each input of inputs.ts as a Pulumi input. `triggers` takes any value at compile time
+ * (a typed object need not declare an index signature) and is checked as JSON data when known.
+ */
+export type JobRerunArgs = {
+  [K in keyof JobRerunInputValues]: K extends "triggers"
+    ? pulumi.Input<unknown>
+    : pulumi.Input<JobRerunInputValues[K]>;
+};
 
 /**
  * Re-runs a Narrative job when its triggers change. `pulumi preview` shows the pending rerun and sends
@@ -91,9 +72,12 @@ export class JobRerun extends pulumi.CustomResource {
     return this.figure("outcome", (status) => status.outcome);
   }
 
-  /** The job exactly as the API last returned it, unknown fields included (parsed from `jobJson`). */
+  /**
+   * The job exactly as the API last returned it, unknown fields included (parsed from `jobJson`). An integer
+   * beyond ±(2^53−1), which a JavaScript number cannot hold, is its exact decimal string.
+   */
   get job(): pulumi.Output<Job> {
-    return this.figure("job", (status) => JSON.parse(status.jobJson) as Job);
+    return this.figure("job", (status) => parseExact(status.jobJson) as Job);
   }
 
   /** The same job as the exact JSON text the API sent (integers beyond 2^53 are only exact here). */

@@ -20,6 +20,16 @@ export const ENV_KEYS = {
 
 export const DEFAULT_API_URL = "https://api.narrative.io";
 
+/**
+ * The longest each duration setting may be. A Node.js timer holds at most about 24.8 days and silently fires
+ * after 1 ms beyond that, so every duration has a bound well inside it: one HTTP attempt that takes over ten
+ * minutes has failed, and no call should keep a deployment for more than a day.
+ */
+export const MAX_DURATION = {
+  attemptTimeout: { ms: 10 * 60_000, shown: "10m" },
+  totalTimeout: { ms: 24 * 3_600_000, shown: "24h" },
+} as const;
+
 /** What the provider process knows beyond a resource's inputs. Never serialized, never stored in state. */
 export interface ProviderSettings {
   apiUrl: string;
@@ -46,15 +56,23 @@ export function resolveSettings(config: ConfigSource | undefined, env: NodeJS.Pr
     const fromEnv = env[ENV_KEYS[key]];
     return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
   };
-  const duration = (key: "attemptTimeout" | "totalTimeout"): number | undefined => {
+  const duration = (key: keyof typeof MAX_DURATION): number | undefined => {
     const raw = pick(key);
     if (raw === undefined) {
       return undefined;
     }
     const ms = parseDuration(raw);
+    const where = `${CONFIG_KEYS[key]} (or ${ENV_KEYS[key]})`;
     if (ms === undefined || ms <= 0) {
-      throw new Error(
-        `${CONFIG_KEYS[key]} (or ${ENV_KEYS[key]}) must be a positive duration such as "30s" or "2m"; got ${JSON.stringify(raw)}`,
+      throw new NarrativeConfigError(
+        `${where} must be a positive duration such as "30s" or "2m"; got ${JSON.stringify(raw)}`,
+        { property: CONFIG_KEYS[key] },
+      );
+    }
+    if (ms > MAX_DURATION[key].ms) {
+      throw new NarrativeConfigError(
+        `${where} must be at most ${MAX_DURATION[key].shown}; got ${JSON.stringify(raw)}`,
+        { property: CONFIG_KEYS[key] },
       );
     }
     return ms;

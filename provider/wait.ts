@@ -3,11 +3,9 @@
  * can read in CI logs, and an end that is always one of reached, timed out or cancelled. The job keeps running
  * on Narrative whatever happens here: a wait only decides what the deployment records.
  */
-import type { JobSnapshot } from "./decisions";
 import { formatDuration } from "./duration";
-import { isTerminalJobState } from "./types";
-
-export type WaitFor = "none" | "running" | "terminal";
+import type { WaitFor } from "./inputs";
+import { isTerminalJobState, type JobSnapshot } from "./types";
 
 /** Every default in one place; the tests shorten them. */
 export interface PollOptions {
@@ -27,9 +25,6 @@ export const DEFAULT_POLL_OPTIONS: Readonly<PollOptions> = {
   growth: 1.5,
   progressEveryMs: 30_000,
 };
-
-export const DEFAULT_WAIT_TIMEOUT_MS = 30 * 60_000;
-export const MAX_WAIT_TIMEOUT_MS = 24 * 3_600_000;
 
 /** The job has gone as far as the resource waits for. A job that finished without being seen running counts. */
 export function jobReached(state: string, waitFor: Exclude<WaitFor, "none">): boolean {

@@ -1,12 +1,8 @@
 /** The JobRerun provider object wired to a simulator on loopback, as the provider-level tests use it. */
 import { expect } from "chai";
 import { inspect } from "node:util";
-import {
-  outputsFromState,
-  type JobRerunInputs,
-  type JobRerunOutputs,
-  type StoredOutputs,
-} from "../../provider/decisions";
+import { outputsFromState, type JobRerunOutputs, type StoredOutputs } from "../../provider/decisions";
+import type { JobRerunInputs } from "../../provider/inputs";
 import { JobRerunProvider, type ProviderOptions, type Reporter } from "../../provider/provider";
 import {
   SEEDED_JOB_IDS,

@@ -4,6 +4,7 @@
  */
 import { expect } from "chai";
 import type { StoredOutputs } from "../../provider/decisions";
+import { parseExact } from "../../provider/json";
 import { NarrativeApiError, NarrativeConfigError, NarrativeError } from "../../provider/errors";
 import { SEEDED_JOB_IDS } from "../../provider/simulator";
 import {
@@ -161,7 +162,9 @@ describe("JobRerun provider against the simulator", () => {
       expect(outs.apiUrl).to.equal(h.sim.url);
       // The seed page's job carries an integer beyond 2^53: it survives digit for digit in jobJson.
       expect(figures(outs).jobJson).to.include('"snapshot_id":1724919539450264600');
-      expect(figures(outs).job).to.deep.equal(JSON.parse(figures(outs).jobJson));
+      // The parsed job keeps it too, as its exact decimal string (a double cannot hold it).
+      expect(figures(outs).job).to.deep.equal(parseExact(figures(outs).jobJson));
+      expect(figures(outs).job.result?.["snapshot_id"]).to.equal("1724919539450264600");
       expect(h.sim.requests.map((r) => `${r.method} ${r.path}`)).to.deep.equal([
         `GET /jobs/${COMPLETED_JOB}`,
       ]);

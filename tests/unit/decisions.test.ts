@@ -1,30 +1,29 @@
 import { expect } from "chai";
 import {
   rescheduleTookEffect,
-  INPUT_DEFAULTS,
-  UNKNOWN,
-  canonicalTriggers,
   checkInputs,
   diffInputs,
-  failsOnJobFailure,
-  isUuid,
   outputsFromState,
   planUpdate,
   refreshedOutputs,
   rerunOutputs,
   skippedTerminalWarning,
   storedOutputs,
-  triggersEqual,
-  triggersProblem,
-  waitTimeoutMs,
   waitVerdict,
+  type JobRerunOutputs,
+  type RescheduleRecord,
+} from "../../provider/decisions";
+import {
+  INPUT_DEFAULTS,
+  failsOnJobFailure,
+  waitTimeoutMs,
   withDefaults,
   type CheckFailure,
   type JobRerunInputs,
-  type JobRerunOutputs,
-  type JobSnapshot,
-  type RescheduleRecord,
-} from "../../provider/decisions";
+} from "../../provider/inputs";
+import { parseExact } from "../../provider/json";
+import { UNKNOWN, canonicalTriggers, triggersEqual, triggersProblem } from "../../provider/triggers";
+import { isJobId as isUuid, type JobSnapshot } from "../../provider/types";
 import { DEFAULT_API_URL } from "../../provider/settings";
 import type { Job } from "../../provider/types";
 
@@ -47,7 +46,8 @@ const EXAMPLE_JOB_JSON =
   '"priority_hint":{"tier":"gold","weights":[3,1]}}';
 
 function snapshot(overrides: Partial<Job> = {}): JobSnapshot {
-  const job = { ...(JSON.parse(EXAMPLE_JOB_JSON) as Job), ...overrides };
+  // Parsed as the package reads a stored job: an integer beyond 2^53 as its exact decimal string.
+  const job = { ...(parseExact(EXAMPLE_JOB_JSON) as Job), ...overrides };
   return { job, jobJson: Object.keys(overrides).length === 0 ? EXAMPLE_JOB_JSON : JSON.stringify(job) };
 }
 
@@ -845,7 +845,8 @@ describe("JobRerun decisions", () => {
     it("keeps the job exactly: equal, the same text, unknown fields and big integers included", () => {
       const seen = snapshot();
       const outs = rerunOutputs(inputs(), DEFAULT_API_URL, seen, undefined);
-      expect(outs.job).to.deep.equal(JSON.parse(EXAMPLE_JOB_JSON));
+      expect(outs.job).to.deep.equal(parseExact(EXAMPLE_JOB_JSON));
+      expect(outs.job.result?.["snapshot_id"]).to.equal("1724919539450264600");
       expect(outs.job["priority_hint"]).to.deep.equal({ tier: "gold", weights: [3, 1] });
       expect(outs.jobJson).to.equal(EXAMPLE_JOB_JSON);
       expect(outs.jobJson).to.include('"snapshot_id":1724919539450264600');

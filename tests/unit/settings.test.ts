@@ -206,9 +206,47 @@ describe("provider settings", () => {
           expect(error.message).not.to.include(TOKEN);
         });
 
+        const limit = name === "attemptTimeout" ? "10m" : "24h";
+        const tooLong = name === "attemptTimeout" ? ["11m", "601", "1h"] : ["25h", "9999999h", "86401"];
+        for (const bad of tooLong) {
+          it(`throws for ${JSON.stringify(bad)}, longer than a Node timer may safely wait, naming the limit`, () => {
+            const error = thrownBy(() => resolveSettings(config({ [configKey]: bad }), {}));
+            expect(error.message).to.equal(
+              `${configKey} (or ${envKey}) must be at most ${limit}; got ${JSON.stringify(bad)}`,
+            );
+            expect(error).to.have.property("property", configKey);
+          });
+        }
+
         it("does not throw for a bad environment value that the configuration overrides", () => {
           expect(() => resolveSettings(config({ [configKey]: "30s" }), { [envKey]: "later" })).not.to.throw();
         });
+      });
+    }
+  });
+
+  describe("the API URL rule for the configuration", () => {
+    for (const [where, resolve] of [
+      ["narrative:apiUrl", (url: string) => resolveSettings(config({ "narrative:apiUrl": url }), {})],
+      ["NARRATIVE_API_URL", (url: string) => resolveSettings(undefined, { NARRATIVE_API_URL: url })],
+    ] as const) {
+      it(`refuses plain http:// to a host that is not loopback from ${where}, naming it`, () => {
+        const error = thrownBy(() => resolve("http://api.narrative.io"));
+        expect(error.message).to.match(new RegExp(`^${where} must use https://`));
+        expect(error.message).to.include("Nothing was sent");
+        expect(error).to.have.property("property", where);
+      });
+
+      it(`never repeats credentials in the URL from ${where}`, () => {
+        const error = thrownBy(() => resolve(`https://user:${TOKEN}@api.narrative.io`));
+        expect(error.message).to.match(new RegExp(`^${where} must not contain a user name or password`));
+        expect(error.message).not.to.include(TOKEN);
+        expect(error.message).not.to.include("user:");
+      });
+
+      it(`accepts https:// and loopback http:// from ${where}`, () => {
+        expect(resolve("https://api-dev.narrative.io").apiUrl).to.equal("https://api-dev.narrative.io");
+        expect(resolve("http://127.0.0.1:4010").apiUrl).to.equal("http://127.0.0.1:4010");
       });
     }
   });

@@ -1,6 +1,6 @@
 /** Following a job: poll spacing, progress lines, and how a wait ends, on a virtual clock. */
 import { expect } from "chai";
-import type { JobSnapshot } from "../../provider/decisions";
+import type { JobSnapshot } from "../../provider/types";
 import type { Job } from "../../provider/types";
 import {
   DEFAULT_POLL_OPTIONS,
