@@ -20,7 +20,8 @@ import fetch from "node-fetch";
 import * as prettier from "prettier";
 import { NarrativeJobsClient } from "../provider/client";
 import { startSimulator, SEEDED_JOB_IDS, type Simulator } from "../provider/simulator";
-import { DEFAULT_WAIT_TIMEOUT_MS, waitForJob, type WaitFor } from "../provider/wait";
+import { DEFAULT_WAIT_TIMEOUT_MS, type WaitFor } from "../provider/inputs";
+import { waitForJob } from "../provider/wait";
 import {
   distinctiveToken,
   E2E_ROOT,
