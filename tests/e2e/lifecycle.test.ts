@@ -15,13 +15,11 @@ import { distinctiveToken, listFiles, PulumiWorkspace, REPO_ROOT } from "../../s
 import { jobRerunProgram } from "./programs";
 import { storedFigures, skipTheRestAfterAFailure } from "./support";
 import {
+  casesOneToThree,
   describeRequests,
   expectSucceeded,
-  previewShowsTheRerun,
   SECOND_TRIGGERS,
   SEED_JOB_ID,
-  upCreatesWithoutRescheduling,
-  upReschedulesOnce,
   watchRequests,
   type LifecycleContext,
 } from "./steps";
@@ -57,16 +55,10 @@ describe("e2e: a JobRerun through the Pulumi CLI, cases 1-9 in order", function 
   // The cases build on each other: after a failure the rest would only report the same failure again.
   skipTheRestAfterAFailure();
 
-  it("1. up creates the JobRerun: the job is read, nothing is rescheduled, the outputs show the job", () =>
-    upCreatesWithoutRescheduling(context));
+  casesOneToThree(() => context);
 
-  it("2. new triggers: preview --diff shows an update of the triggers and sends nothing", () =>
-    previewShowsTheRerun(context));
-
-  it('3. up reschedules exactly once with {"force":true}; outputs show rescheduled, pending, count 1', () =>
-    upReschedulesOnce(context));
-
-  it("4. up with nothing changed sends no request and leaves the resource unchanged", async () => {
+  /** `pulumi up` that must find nothing to change and send no request. */
+  async function upChangesNothing(): Promise<void> {
     const { result, requests } = await watchRequests(sim, () =>
       workspace.pulumi(["up", "--yes", "--skip-preview", "--expect-no-changes"]),
     );
@@ -77,6 +69,11 @@ describe("e2e: a JobRerun through the Pulumi CLI, cases 1-9 in order", function 
     expect(result.output).not.to.match(/[~+-] \d+ (updated|created|deleted|replaced)/);
     // diff is pure, so an unchanged stack costs the API nothing, not even a read.
     expect(requests, describeRequests(requests)).to.have.length(0);
+  }
+
+  it("4. up with nothing changed sends no request and leaves the resource unchanged", async () => {
+    await upChangesNothing();
+
     expect(await workspace.outputs()).to.include({ outcome: "rescheduled", rescheduleCount: 1 });
   });
 
@@ -106,14 +103,8 @@ describe("e2e: a JobRerun through the Pulumi CLI, cases 1-9 in order", function 
       const [storedBefore] = await workspace.jobReruns();
       expect(storedBefore?.inputs?.["__provider"]).to.be.a("string").and.not.include(marker);
 
-      const { result, requests } = await watchRequests(sim, () =>
-        workspace.pulumi(["up", "--yes", "--skip-preview", "--expect-no-changes"]),
-      );
+      await upChangesNothing();
 
-      expectSucceeded(result);
-      expect(result.output).to.match(/2 unchanged/);
-      expect(result.output).not.to.match(/[~+-] \d+ (updated|created|deleted|replaced)/);
-      expect(requests, describeRequests(requests)).to.have.length(0);
       // The engine recorded the new build's provider text, so this run really loaded the rebuilt package.
       const [storedAfter] = await workspace.jobReruns();
       expect(storedAfter?.inputs?.["__provider"]).to.be.a("string").and.include(marker);

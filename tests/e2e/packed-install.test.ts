@@ -14,12 +14,7 @@ import { startSimulator, type Simulator } from "../../provider/simulator";
 import { distinctiveToken, PulumiWorkspace, REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
 import { jobRerunProgram } from "./programs";
 import { skipTheRestAfterAFailure } from "./support";
-import {
-  previewShowsTheRerun,
-  upCreatesWithoutRescheduling,
-  upReschedulesOnce,
-  type LifecycleContext,
-} from "./steps";
+import { casesOneToThree, type LifecycleContext } from "./steps";
 
 /** The @pulumi/pulumi a user of the pinned CLI would install (Node 20 rules out later releases). */
 const PULUMI_SDK = "@pulumi/pulumi@3.248.0";
@@ -98,21 +93,15 @@ describe("e2e: 10. installed from the npm tarball into a fresh program outside t
       expect(resolve(request), request).to.satisfy((file: string) => file.startsWith(installedRoot));
     }
     expect(resolve("pulumi-narrative-jobs")).not.to.include(realpathSync(REPO_ROOT));
-    // The tarball ships the compiled package, not its sources or tests.
+    // The tarball ships the compiled package, not its sources, tests or development scripts.
     const shipped = path.join(programDir, "node_modules", "pulumi-narrative-jobs");
     expect(existsSync(path.join(shipped, "lib", "provider.js"))).to.equal(true);
     expect(existsSync(path.join(shipped, "provider"))).to.equal(false);
     expect(existsSync(path.join(shipped, "tests"))).to.equal(false);
+    expect(existsSync(path.join(shipped, "scripts"))).to.equal(false);
   });
 
-  it("1. up creates the JobRerun: the job is read, nothing is rescheduled, the outputs show the job", () =>
-    upCreatesWithoutRescheduling(context));
-
-  it("2. new triggers: preview --diff shows an update of the triggers and sends nothing", () =>
-    previewShowsTheRerun(context));
-
-  it('3. up reschedules exactly once with {"force":true}; outputs show rescheduled, pending, count 1', () =>
-    upReschedulesOnce(context));
+  casesOneToThree(() => context);
 
   it("ships type declarations a TypeScript program compiles against", async () => {
     const source = `import * as pulumi from "@pulumi/pulumi";

@@ -1,6 +1,7 @@
 /**
- * The first three end-to-end cases as functions, because they run twice: against the package built in this
- * repository (lifecycle.test.ts) and against the package installed from its npm tarball (packed-install.test.ts).
+ * The first three end-to-end cases, declared by `casesOneToThree` because they run twice: against the package
+ * built in this repository (lifecycle.test.ts) and against the package installed from its npm tarball
+ * (packed-install.test.ts).
  * Each asserts on what the user sees (exit code, CLI output, stack outputs) and on what the API received.
  */
 import { expect } from "chai";
@@ -45,7 +46,7 @@ export function expectSucceeded(result: CliResult): void {
 }
 
 /** Case 1: `pulumi up` creates the JobRerun: it reads the job once and reschedules nothing. */
-export async function upCreatesWithoutRescheduling(context: LifecycleContext): Promise<void> {
+async function upCreatesWithoutRescheduling(context: LifecycleContext): Promise<void> {
   const { workspace, sim, resourceName } = context;
   await workspace.setConfig("jobId", SEED_JOB_ID);
   await workspace.setConfig("triggers", JSON.stringify(FIRST_TRIGGERS));
@@ -81,7 +82,7 @@ export async function upCreatesWithoutRescheduling(context: LifecycleContext): P
 }
 
 /** Case 2: new triggers; `pulumi preview --diff` shows the pending rerun and sends nothing. */
-export async function previewShowsTheRerun(context: LifecycleContext): Promise<void> {
+async function previewShowsTheRerun(context: LifecycleContext): Promise<void> {
   const { workspace, sim, resourceName } = context;
   await workspace.setConfig("triggers", JSON.stringify(SECOND_TRIGGERS));
 
@@ -97,7 +98,7 @@ export async function previewShowsTheRerun(context: LifecycleContext): Promise<v
 }
 
 /** Case 3: `pulumi up` reschedules exactly once with force: true and stores what the API returned. */
-export async function upReschedulesOnce(context: LifecycleContext): Promise<void> {
+async function upReschedulesOnce(context: LifecycleContext): Promise<void> {
   const { workspace, sim, resourceName } = context;
   const appliedBefore = sim.appliedReschedules(SEED_JOB_ID);
 
@@ -122,4 +123,19 @@ export async function upReschedulesOnce(context: LifecycleContext): Promise<void
   expect(outputs).to.include({ outcome: "rescheduled", state: "pending", rescheduleCount: 1 });
   expect(outputs["lastRescheduledAt"]).to.match(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
   expect(outputs["job"]).to.deep.include({ job_id: SEED_JOB_ID, state: "pending" });
+}
+
+/**
+ * Declares cases 1 to 3 in order, inside the calling describe. `context` is read when a case runs, since the
+ * describe's before hook makes the workspace and the simulator.
+ */
+export function casesOneToThree(context: () => LifecycleContext): void {
+  it("1. up creates the JobRerun: the job is read, nothing is rescheduled, the outputs show the job", () =>
+    upCreatesWithoutRescheduling(context()));
+
+  it("2. new triggers: preview --diff shows an update of the triggers and sends nothing", () =>
+    previewShowsTheRerun(context()));
+
+  it('3. up reschedules exactly once with {"force":true}; outputs show rescheduled, pending, count 1', () =>
+    upReschedulesOnce(context()));
 }

@@ -282,9 +282,9 @@ describe("e2e: waiting for a rerun through the Pulumi CLI", function () {
     expect(await workspace.outputs()).to.include({ state: "completed", unfinishedRun: "none" });
   });
 
-  // Pending until provider/cancellation.ts watches for the Cancel call from the provider's start: it installs its
-  // hook only when the first wait begins, so a Ctrl+C during the reschedule's retries is missed and the wait
-  // that follows runs to its timeout (23 s here instead of at most 8 s; 30 minutes with the default timeout).
+  // A Ctrl+C can come before any wait has begun, here while the provider sleeps before retrying a refused
+  // reschedule. The provider must see the cancellation from its first call: otherwise it would retry and then wait
+  // for the job until the timeout (30 minutes by default) while the person at the terminal waits for it to stop.
   it("5. SIGINT while the reschedule is being retried: up ends promptly and the job runs once over two ups", async () => {
     const interruptedTriggers = triggers("2024.07.6");
     await workspace.setConfig("triggers", JSON.stringify(interruptedTriggers));
