@@ -10,7 +10,13 @@
  * So the provider watches the host's gRPC server for the Cancel call. This relies on an internal of
  * @grpc/grpc-js (Server.prototype._retrieveHandler, the per-call handler lookup) and is feature-detected: if that
  * shape is not there, nothing is patched and waits end at their timeout instead.
+ *
+ * A CLI that dies without a word (SIGKILL at a CI runner's time limit, an out-of-memory kill) sends no Cancel
+ * and never stops its plugins, so the provider also watches the engine's address, which the host is started
+ * with, and ends the process once nothing listens there: a provider left waiting on a 30-minute job would
+ * otherwise run on, orphaned, polling the API.
  */
+import * as net from "node:net";
 import * as path from "node:path";
 
 const CANCEL_METHOD = "/pulumirpc.ResourceProvider/Cancel";
@@ -26,15 +32,48 @@ export function deploymentCancellation(): AbortSignal {
   if (controller === undefined) {
     controller = new AbortController();
     const abort = controller.abort.bind(controller);
-    watchCancelCalls(abort);
+    if (hostScript() !== undefined) {
+      watchCancelCalls(abort);
+      exitWhenEngineGone(process.argv[2]);
+    }
   }
   return controller.signal;
 }
 
-function watchCancelCalls(onCancel: () => void): boolean {
+/** How often the engine's address is checked; an orphaned provider ends within about this long. */
+const ENGINE_CHECK_INTERVAL_MS = 2_000;
+
+function exitWhenEngineGone(engineAddress: string | undefined): void {
+  const match = /^(.+):(\d+)$/.exec(engineAddress ?? "");
+  if (match?.[1] === undefined || match[2] === undefined) {
+    return;
+  }
+  const [host, port] = [match[1], Number(match[2])];
+  const timer = setInterval(() => {
+    const socket = net.connect({ host, port });
+    socket.once("connect", () => socket.destroy());
+    socket.once("error", (error: NodeJS.ErrnoException) => {
+      socket.destroy();
+      if (error.code === "ECONNREFUSED") {
+        process.stderr.write("narrative: the Pulumi engine is gone; the provider process exits\n");
+        process.exit(1);
+      }
+    });
+  }, ENGINE_CHECK_INTERVAL_MS);
+  // The host's gRPC server keeps the process alive while the engine needs it; this check must not.
+  timer.unref();
+}
+
+/** The dynamic provider host's script when this process is that host, else undefined. */
+function hostScript(): string | undefined {
   const host = require.main?.filename;
+  return host !== undefined && /cmd[\\/]dynamic-provider[\\/]index\.js$/.test(host) ? host : undefined;
+}
+
+function watchCancelCalls(onCancel: () => void): boolean {
   // Only inside Pulumi's dynamic provider host; a program or a test process has no Cancel RPC to watch.
-  if (host === undefined || !/cmd[\\/]dynamic-provider[\\/]index\.js$/.test(host)) {
+  const host = hostScript();
+  if (host === undefined) {
     return false;
   }
   try {

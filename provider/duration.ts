@@ -1,3 +1,9 @@
+/**
+ * Durations as settings give them and as messages show them, and the one abortable wait. Nothing here depends on
+ * another module of the package.
+ */
+import { setTimeout as delay } from "node:timers/promises";
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
 /**
@@ -37,4 +43,30 @@ export function formatDuration(ms: number): string {
     return `${hours}h${minutes}m`;
   }
   return minutes > 0 ? `${minutes}m${seconds}s` : `${seconds}s`;
+}
+
+/**
+ * `1500` → `"1.5s"`, `250` → `"250ms"`: how the client's messages show a timeout, a wait or a budget, to the
+ * tenth of a second because those are often short (an attempt timeout of 500 ms, a Retry-After of 1.5 s).
+ */
+export function formatMs(ms: number): string {
+  if (ms < 1_000) {
+    return `${Math.round(ms)}ms`;
+  }
+  const seconds = ms / 1_000;
+  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)}s`;
+}
+
+/**
+ * Waits `ms`, or less when `signal` aborts: it resolves either way, never rejects, so that a cancelled deployment
+ * stops waiting and the caller decides what a cancellation means.
+ */
+export async function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await delay(ms, undefined, signal === undefined ? undefined : { signal });
+  } catch (error) {
+    if (!(signal?.aborted ?? false)) {
+      throw error;
+    }
+  }
 }

@@ -139,148 +139,35 @@ export function redact(text: string, secret: string | undefined): string {
   return result.replace(/\b(Bearer)\s+(?!\[REDACTED\])[^\s"',;<>]+/gi, `$1 ${REDACTED}`);
 }
 
-/** Longest server text quoted in a message. */
-export const DETAIL_MAX_CHARS = 200;
-
-/** What an error body says, whichever of the API's shapes it has. */
-export interface ErrorBodySummary {
-  detail?: string;
-  logId?: string;
-}
-
-/**
- * Reads an error body: the structured `{type, title, status, detail, instance, logId}` (detail, else title),
- * the older `{error, error_description}` (error_description, else error), or anything else (HTML from a gateway,
- * plain text) as its first characters with tags stripped and whitespace collapsed. An empty body says nothing.
- */
-export function summarizeErrorBody(body: string | undefined, secret: string | undefined): ErrorBodySummary {
-  if (body === undefined) {
-    return {};
-  }
-  const text = redact(body, secret);
-  if (text.trim() === "") {
-    return {};
-  }
-  const summary: ErrorBodySummary = {};
-  const parsed = tryParseJson(text);
-  if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
-    const fields = parsed as Record<string, unknown>;
-    const detail =
-      nonEmptyString(fields["detail"]) ??
-      nonEmptyString(fields["title"]) ??
-      nonEmptyString(fields["error_description"]) ??
-      nonEmptyString(fields["error"]) ??
-      nonEmptyString(fields["message"]);
-    const logId = fields["logId"] ?? fields["log_id"];
-    if (typeof logId === "string" || typeof logId === "number") {
-      summary.logId = shorten(String(logId));
-    }
-    summary.detail = shorten(detail ?? text);
-    return summary;
-  }
-  const plain = shorten(stripMarkup(text));
-  if (plain !== "") {
-    summary.detail = plain;
-  }
-  return summary;
-}
-
-/** The first characters of a body, for a message about a body that is not what was expected. */
-export function bodyPreview(body: string | undefined, secret: string | undefined): string {
-  if (body === undefined || body.trim() === "") {
-    return "(empty body)";
-  }
-  return JSON.stringify(shorten(redact(body, secret)));
-}
-
-function tryParseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function nonEmptyString(value: unknown): string | undefined {
-  return typeof value === "string" && value.trim() !== "" ? value : undefined;
-}
-
-function stripMarkup(html: string): string {
-  return html
-    .replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, " ")
-    .replace(/<!--[\s\S]*?-->/g, " ")
-    .replace(/<[^>]*>/g, " ")
-    .replace(/&nbsp;/gi, " ")
-    .replace(/&lt;/gi, "<")
-    .replace(/&gt;/gi, ">")
-    .replace(/&quot;/gi, '"')
-    .replace(/&#39;/gi, "'")
-    .replace(/&amp;/gi, "&");
-}
-
-function shorten(text: string): string {
-  const collapsed = text.replace(/\s+/g, " ").trim();
-  return collapsed.length <= DETAIL_MAX_CHARS ? collapsed : `${collapsed.slice(0, DETAIL_MAX_CHARS)}…`;
-}
-
-/** Where a status hint is about: enough to name the job and the permission involved. */
-export interface HintContext {
-  method: string;
-  apiHost: string;
-  jobId?: string | undefined;
-  logId?: string | undefined;
-}
-
-/** What to do next after the API answered `status`, as a sentence for the end of a message. */
-export function statusHint(status: number, context: HintContext): string {
-  const logNote = context.logId === undefined ? "" : ` (quote logId ${context.logId} to Narrative support)`;
-  const isWrite = context.method !== "GET";
-  switch (status) {
-    case 400:
-      return "The API rejected the request as invalid: check the job id and the filters.";
-    case 401:
-      return (
-        "Check narrative:token (pulumi config set --secret narrative:token <key>) or NARRATIVE_API_TOKEN; " +
-        "the key may be expired."
-      );
-    case 403:
-      return (
-        "The API key needs the Jobs permission (read for GET, write for reschedule); " +
-        `this call needs ${isWrite ? "write" : "read"}.`
-      );
-    case 404:
-      return context.jobId === undefined
-        ? `Check apiUrl: ${context.apiHost} has no such endpoint.`
-        : `No job ${context.jobId} on ${context.apiHost}: check jobId and that the token's company owns it.`;
-    case 409:
-      return "The request conflicts with the job's current state: read the job and try again once it has settled.";
-    case 429:
-      return "Rate limited by the API: wait a while and try again, or raise narrative:totalTimeout.";
-    case 500:
-      return (
-        `The API failed with an internal error${logNote}; it is not retried, since a server bug is not transient. ` +
-        (isWrite
-          ? "The job may or may not have been rescheduled: check its state (pulumi refresh) before running again."
-          : "Try again later.")
-      );
-    default:
-      if (status >= 502 && status <= 504) {
-        return `The API or a gateway in front of it failed${logNote}: try again later.`;
-      }
-      if (status >= 300 && status < 400) {
-        return "The API answered with a redirect: point apiUrl at the final address (https, no extra path).";
-      }
-      if (status >= 500) {
-        return `The API failed${logNote}: try again later.`;
-      }
-      return "Check the request; it is not retried.";
-  }
-}
-
 /** Marks `error` as a reschedule that may have taken effect; see NarrativeError.outcomeUnknown. */
 export function withUnknownOutcome<E extends NarrativeError>(error: E, unknown = true): E {
   if (unknown) {
     Object.defineProperty(error, "outcomeUnknown", { value: true, enumerable: true });
   }
   return error;
+}
+
+/** The same kind of error with a new message, the original kept as its cause. */
+export function rewrapError(error: NarrativeError, message: string): NarrativeError {
+  const context = { call: error.call, jobId: error.jobId, apiHost: error.apiHost, cause: error };
+  if (error instanceof NarrativeApiError) {
+    return new NarrativeApiError(message, {
+      ...context,
+      status: error.status,
+      statusText: error.statusText,
+      detail: error.detail,
+      logId: error.logId,
+      retryable: error.retryable,
+    });
+  }
+  if (error instanceof NarrativeTimeoutError) {
+    return new NarrativeTimeoutError(message, { ...context, timeoutMs: error.timeoutMs, kind: error.kind });
+  }
+  if (error instanceof NarrativeNetworkError) {
+    return new NarrativeNetworkError(message, { ...context, code: error.code });
+  }
+  if (error instanceof NarrativeConfigError) {
+    return new NarrativeConfigError(message, { ...context, property: error.property });
+  }
+  return new NarrativeError(message, context);
 }

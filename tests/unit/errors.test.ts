@@ -1,17 +1,15 @@
 import { expect } from "chai";
 import {
-  DETAIL_MAX_CHARS,
   NarrativeApiError,
   NarrativeConfigError,
   NarrativeError,
   NarrativeNetworkError,
   NarrativeTimeoutError,
   REDACTED,
-  bodyPreview,
   redact,
-  statusHint,
-  summarizeErrorBody,
 } from "../../provider/errors";
+import { statusHint } from "../../provider/failure";
+import { DETAIL_MAX_CHARS, bodyPreview, summarizeErrorBody } from "../../provider/server-text";
 
 const TOKEN = "ldg8uuGibVJNHI9s+dcdIQ==";
 const JOB_ID = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";

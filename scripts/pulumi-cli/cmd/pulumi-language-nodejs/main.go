@@ -35,6 +35,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
@@ -66,10 +67,58 @@ func main() {
 	}
 	// The engine reads the port from the first line of stdout.
 	fmt.Printf("%d\n", handle.Port)
+	exitWhenEngineGone(engineAddress)
 	if err := <-handle.Done; err != nil {
 		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: gRPC server stopped: %v\n", err)
 		os.Exit(1)
 	}
+}
+
+// programs are the Node.js programs this host is running, so that they can be
+// ended with it.
+var programs = struct {
+	sync.Mutex
+	running map[*exec.Cmd]struct{}
+}{running: map[*exec.Cmd]struct{}{}}
+
+func runProgram(cmd *exec.Cmd) error {
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	programs.Lock()
+	programs.running[cmd] = struct{}{}
+	programs.Unlock()
+	defer func() {
+		programs.Lock()
+		delete(programs.running, cmd)
+		programs.Unlock()
+	}()
+	return cmd.Wait()
+}
+
+// exitWhenEngineGone ends this host, and the programs it runs, once the engine
+// stops answering: a CLI killed with SIGKILL (a CI runner at its time limit, an
+// out-of-memory kill) never tells its plugins, which would otherwise run on.
+// Upstream plugins watch the engine the same way.
+func exitWhenEngineGone(engineAddress string) {
+	if engineAddress == "" {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	err := rpcutil.Healthcheck(ctx, engineAddress, 2*time.Second, cancel)
+	if err != nil {
+		return
+	}
+	go func() {
+		<-ctx.Done()
+		programs.Lock()
+		for cmd := range programs.running {
+			_ = cmd.Process.Kill()
+		}
+		programs.Unlock()
+		fmt.Fprintln(os.Stderr, "pulumi-language-nodejs: the engine is gone; exiting")
+		os.Exit(1)
+	}()
 }
 
 // parseArgs accepts the arguments the engine passes to language plugins:
@@ -251,7 +300,7 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 	cmd.Env = env
 	cmd.Stdout = os.Stdout
 	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
+	if err := runProgram(cmd); err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
 			code := exitErr.ExitCode()

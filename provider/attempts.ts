@@ -1,0 +1,264 @@
+/**
+ * A client call as a series of attempts under one budget: the limit of each attempt, the wait between two (the
+ * backoff, or the server's Retry-After), the progress event before each wait, and the stop when the deployment
+ * is cancelled. GETs are retried here by the rules of reschedule-rule.ts (`isRetried`); the reschedule POST,
+ * whose rule is stricter, runs its own loop in client.ts on the same pieces.
+ */
+import { abortableSleep, formatMs } from "./duration";
+import type { NarrativeError } from "./errors";
+import {
+  failureReason,
+  giveUp,
+  statusFailure,
+  toError,
+  type Answer,
+  type Budget,
+  type CallContext,
+  type ErrorExtra,
+  type Failure,
+} from "./failure";
+import { isRetried } from "./reschedule-rule";
+import { BAD_BODY_RETRIES, MAX_ATTEMPTS_PER_CALL, backoffDelay, type RetryOptions } from "./retry";
+import { bodyPreview } from "./server-text";
+import { CONFIG_KEYS } from "./settings";
+import type { AttemptTimeout, Exchange, Transport } from "./transport";
+
+export interface RetryEvent {
+  call: string;
+  jobId?: string;
+  /** The attempt that failed, from 1. */
+  attempt: number;
+  delayMs: number;
+  /** Why, e.g. "429 Too Many Requests (Retry-After 2s)". */
+  reason: string;
+}
+
+/** What the attempts of every call share; the client fills it from its options. */
+export interface AttemptSettings {
+  transport: Transport;
+  token: string;
+  apiHost: string;
+  apiUrlSetting: string;
+  retryOptions: Readonly<RetryOptions>;
+  onRetry: ((event: RetryEvent) => void) | undefined;
+  /** Injected by tests; by default a timer that the cancellation ends. */
+  sleep: ((ms: number) => Promise<void>) | undefined;
+  cancellation: AbortSignal | undefined;
+  now: () => number;
+  random: () => number;
+}
+
+export class Attempts {
+  // An ES private field: util.inspect and JSON.stringify do not show it.
+  readonly #settings: AttemptSettings;
+
+  constructor(settings: AttemptSettings) {
+    this.#settings = settings;
+  }
+
+  /** A call starting now, with a budget of its own unless it runs inside another call's budget. */
+  call(
+    method: "GET" | "POST",
+    pathAndQuery: string,
+    jobId: string | undefined,
+    budget?: Budget,
+  ): CallContext {
+    const { apiHost, apiUrlSetting, retryOptions, now } = this.#settings;
+    const startMs = now();
+    const context: CallContext = {
+      call: `${method} ${pathAndQuery}`,
+      method,
+      apiHost,
+      apiUrlSetting,
+      budget: budget ?? {
+        startMs,
+        deadlineMs: startMs + retryOptions.totalTimeoutMs,
+        totalMs: retryOptions.totalTimeoutMs,
+      },
+    };
+    if (jobId !== undefined) {
+      context.jobId = jobId;
+    }
+    return context;
+  }
+
+  /** The limit of the next attempt, or undefined when the budget is spent. */
+  nextTimeout(budget: Budget): AttemptTimeout | undefined {
+    const remainingMs = budget.deadlineMs - this.#settings.now();
+    if (remainingMs <= 0) {
+      return undefined;
+    }
+    const { attemptTimeoutMs } = this.#settings.retryOptions;
+    return { ms: Math.min(attemptTimeoutMs, remainingMs), byBudget: remainingMs < attemptTimeoutMs };
+  }
+
+  exchange(
+    method: "GET" | "POST",
+    pathAndQuery: string,
+    body: string | undefined,
+    timeout: AttemptTimeout,
+  ): Promise<Exchange> {
+    return this.#settings.transport.exchange(method, pathAndQuery, body, timeout);
+  }
+
+  /** A GET under the GET retry policy: retried statuses, network errors and timeouts, and a few bad bodies. */
+  async get<T>(
+    context: CallContext,
+    parse: (body: string) => T | undefined,
+    notWhatWasAsked: string,
+  ): Promise<{ value: T; body: string }> {
+    const pathAndQuery = context.call.slice("GET ".length);
+    let attempt = 0;
+    let badBodies = 0;
+    let last: Failure | undefined;
+    for (
+      let timeout = this.nextTimeout(context.budget);
+      timeout !== undefined && attempt < MAX_ATTEMPTS_PER_CALL;
+      timeout = this.nextTimeout(context.budget)
+    ) {
+      attempt++;
+      const exchange = await this.exchange("GET", pathAndQuery, undefined, timeout);
+      const value =
+        exchange.kind === "response" && isSuccess(exchange.status) ? parseBody(exchange, parse) : undefined;
+      if (value !== undefined) {
+        return value;
+      }
+      const failure = this.failureOf(exchange, `the body is ${notWhatWasAsked}`);
+      if (failure.kind === "bad-body" && ++badBodies > BAD_BODY_RETRIES) {
+        // Retried like a 502, a few times: a gateway hiccup passes, a wrong apiUrl does not.
+        throw this.error(context, failure, attempt, { gaveUp: false });
+      }
+      if (!isRetried(failure)) {
+        throw this.error(context, failure, attempt, { gaveUp: false });
+      }
+      if (failure.kind === "timeout" && failure.byBudget && last !== undefined) {
+        // The budget cut the last attempt short; the failure before it is what kept the call from succeeding.
+        throw this.giveUp(context, attempt, {
+          failure: last,
+          note: `attempt ${attempt} was cut off when the budget ran out`,
+        });
+      }
+      last = failure;
+      await this.pause(context, attempt, failure, undefined);
+    }
+    throw this.giveUp(context, attempt, last === undefined ? undefined : { failure: last });
+  }
+
+  /** Why an exchange that was not what the call wanted failed; `problem` says what a 2xx body lacked. */
+  failureOf(exchange: Exchange, problem: string): Failure {
+    if (exchange.kind === "failed") {
+      return exchange.failure;
+    }
+    if (!isSuccess(exchange.status)) {
+      return statusFailure(exchange, this.#settings.token, this.#settings.now());
+    }
+    return {
+      kind: "bad-body",
+      status: exchange.status,
+      statusText: exchange.statusText,
+      problem: exchange.body === undefined ? "the body was cut off" : problem,
+      preview: bodyPreview(exchange.body, this.#settings.token),
+      retried: true,
+    };
+  }
+
+  /** Waits before the next attempt, unless the wait or Retry-After would overrun the budget. */
+  async pause(
+    context: CallContext,
+    attempt: number,
+    failure: Failure,
+    note: string | undefined,
+  ): Promise<void> {
+    const { now, retryOptions, random, onRetry, cancellation } = this.#settings;
+    const remainingMs = context.budget.deadlineMs - now();
+    const retryAfterMs = failure.kind === "status" ? failure.retryAfterMs : undefined;
+    if (retryAfterMs !== undefined && retryAfterMs >= remainingMs) {
+      throw this.error(context, failure, attempt, {
+        gaveUp: false,
+        note:
+          `the API asks to wait ${formatMs(retryAfterMs)} (Retry-After) but only ` +
+          `${formatMs(Math.max(0, remainingMs))} of the ${formatMs(context.budget.totalMs)} budget ` +
+          "(totalTimeoutMs) remain",
+        next: `Try again later, or raise ${CONFIG_KEYS.totalTimeout} (totalTimeoutMs) to wait it out.`,
+      });
+    }
+    const delayMs = retryAfterMs ?? backoffDelay(attempt, retryOptions, random);
+    if (delayMs >= remainingMs) {
+      throw this.giveUp(context, attempt, note === undefined ? { failure } : { failure, note });
+    }
+    const reason = note === undefined ? failureReason(failure) : `${failureReason(failure)}; ${note}`;
+    const event: RetryEvent = { call: context.call, attempt, delayMs, reason };
+    if (context.jobId !== undefined) {
+      event.jobId = context.jobId;
+    }
+    try {
+      onRetry?.(event);
+    } catch {
+      // A progress printer that fails must not change what a reschedule does.
+    }
+    await this.wait(delayMs);
+    if (cancellation?.aborted === true) {
+      // Ctrl+C or a cancelled CI job: no further attempt. What the failures so far established still holds.
+      throw this.error(context, failure, attempt, {
+        gaveUp: true,
+        ...(note === undefined ? {} : { note }),
+        next: "Stopped retrying because the deployment was cancelled.",
+      });
+    }
+  }
+
+  /** Waits `ms`, or less when the deployment is cancelled. An injected `sleep` (tests) is raced against it. */
+  async wait(ms: number): Promise<void> {
+    const { sleep, cancellation: signal } = this.#settings;
+    if (sleep === undefined) {
+      return abortableSleep(ms, signal);
+    }
+    if (signal === undefined) {
+      return sleep(ms);
+    }
+    let stop: (() => void) | undefined;
+    const cancelled = new Promise<void>((resolve) => {
+      stop = () => resolve();
+      signal.addEventListener("abort", stop, { once: true });
+    });
+    try {
+      await Promise.race([sleep(ms), cancelled]);
+    } finally {
+      if (stop !== undefined) {
+        signal.removeEventListener("abort", stop);
+      }
+    }
+  }
+
+  /** Milliseconds left of `budget`. */
+  remainingMs(budget: Budget): number {
+    return budget.deadlineMs - this.#settings.now();
+  }
+
+  error(context: CallContext, failure: Failure, attempts: number, extra: ErrorExtra): NarrativeError {
+    return toError(context, failure, attempts, extra, this.#settings.now());
+  }
+
+  giveUp(
+    context: CallContext,
+    attempts: number,
+    last: { failure: Failure; note?: string } | undefined,
+  ): NarrativeError {
+    return giveUp(context, attempts, last, this.#settings.now());
+  }
+}
+
+export function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+function parseBody<T>(
+  answer: Answer,
+  parse: (body: string) => T | undefined,
+): { value: T; body: string } | undefined {
+  if (answer.body === undefined) {
+    return undefined;
+  }
+  const value = parse(answer.body);
+  return value === undefined ? undefined : { value, body: answer.body };
+}

@@ -1,0 +1,161 @@
+/**
+ * The client's options and arguments, checked before anything is sent: the token, the API URL, the timing
+ * options, a job id, the filters of GET /jobs. Each failure is a NarrativeConfigError naming what to fix, and
+ * none shows the token.
+ */
+import { apiUrlProblem } from "./api-url";
+import { NarrativeConfigError, redact } from "./errors";
+import { DEFAULT_RETRY_OPTIONS, type RetryOptions } from "./retry";
+import { CONFIG_KEYS, ENV_KEYS } from "./settings";
+import { EXAMPLE_JOB_ID, isJobId, type JobOrder, type ListJobsFilters } from "./types";
+
+/** How to set the token, for the end of a message about it. */
+const SET_TOKEN = `set it with \`pulumi config set --secret ${CONFIG_KEYS.token} <key>\` or the ${ENV_KEYS.token} environment variable`;
+
+/** The token as a header can carry it. */
+export function checkToken(token: unknown): string {
+  if (typeof token !== "string" || token.trim() === "") {
+    throw new NarrativeConfigError(`No Narrative API token: ${SET_TOKEN}.`, { property: CONFIG_KEYS.token });
+  }
+  if (
+    [...token].some((char) => char.trim() === "" || char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f)
+  ) {
+    throw new NarrativeConfigError(
+      "The Narrative API token contains whitespace or control characters, which a header cannot carry: " +
+        `set it again with \`pulumi config set --secret ${CONFIG_KEYS.token} <key>\` or ${ENV_KEYS.token}.`,
+      { property: CONFIG_KEYS.token },
+    );
+  }
+  return token;
+}
+
+/**
+ * The API's base URL under the one rule of api-url.ts (https; http only for loopback; no user name or
+ * password), checked before any connection. `setting` names where the URL came from, e.g. "narrative:apiUrl".
+ */
+export function apiBaseUrl(apiUrl: unknown, setting: string): URL {
+  const problem = apiUrlProblem(apiUrl);
+  if (problem !== undefined) {
+    throw new NarrativeConfigError(`${setting} ${problem}. Nothing was sent.`, { property: setting });
+  }
+  return new URL(apiUrl as string);
+}
+
+/** Fills the timing options from DEFAULT_RETRY_OPTIONS, refusing a value that is not a usable duration. */
+export function resolveRetryOptions(
+  options: Partial<Record<keyof RetryOptions, unknown>>,
+): Readonly<RetryOptions> {
+  const resolved: RetryOptions = { ...DEFAULT_RETRY_OPTIONS };
+  for (const name of Object.keys(DEFAULT_RETRY_OPTIONS) as (keyof RetryOptions)[]) {
+    const value = options[name];
+    if (value === undefined) {
+      continue;
+    }
+    const allowsZero = name === "baseDelayMs" || name === "maxDelayMs";
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (!allowsZero && value === 0)) {
+      throw new NarrativeConfigError(
+        `${name} must be a ${allowsZero ? "non-negative" : "positive"} number of milliseconds; got ${String(value)}.`,
+        { property: name },
+      );
+    }
+    resolved[name] = value;
+  }
+  return resolved;
+}
+
+/** A job id is a UUID; anything else is refused, quoted redacted in case it is a token pasted in the wrong place. */
+export function checkJobId(jobId: unknown, token: string, apiHost: string): asserts jobId is string {
+  if (!isJobId(jobId)) {
+    const shown =
+      typeof jobId === "string" ? JSON.stringify(redact(jobId, token).slice(0, 80)) : typeof jobId;
+    throw new NarrativeConfigError(
+      `jobId must be a job's UUID, such as ${EXAMPLE_JOB_ID}; got ${shown}. Nothing was sent to ${apiHost}.`,
+      { property: "jobId", apiHost },
+    );
+  }
+}
+
+export function checkForce(force: unknown, jobId: string, apiHost: string): asserts force is boolean {
+  if (typeof force !== "boolean") {
+    throw new NarrativeConfigError(`force must be true or false to reschedule job ${jobId}.`, {
+      property: "force",
+      jobId,
+      apiHost,
+    });
+  }
+}
+
+/** `GET /jobs` returns at most this many jobs a page. */
+const MAX_PER_PAGE = 500;
+const JOB_ORDERS: readonly JobOrder[] = [
+  "created_at_asc",
+  "created_at_desc",
+  "updated_at_asc",
+  "updated_at_desc",
+];
+/** In the order they are written into the query string. */
+const FILTER_NAMES = [
+  "data_plane_id",
+  "dataset_id",
+  "state",
+  "type",
+  "order_by",
+  "per_page",
+  "offset",
+] as const;
+
+/** Checks the filters and writes them as a query string, in a fixed order. */
+export function filterQuery(filters: ListJobsFilters): URLSearchParams {
+  const fail = (property: string, problem: string): never => {
+    throw new NarrativeConfigError(`listJobs filter ${property} ${problem}. Nothing was sent.`, { property });
+  };
+  for (const name of Object.keys(filters)) {
+    if (!(FILTER_NAMES as readonly string[]).includes(name)) {
+      fail(name, `is not a GET /jobs filter (known: ${FILTER_NAMES.join(", ")})`);
+    }
+  }
+  const { data_plane_id, dataset_id, state, type, order_by, per_page, offset } = filters;
+  // A data plane id is a UUID, as a job id is.
+  if (data_plane_id !== undefined && !isJobId(data_plane_id)) {
+    fail("data_plane_id", "must be a UUID");
+  }
+  if (dataset_id !== undefined && !(Number.isSafeInteger(dataset_id) && dataset_id >= 0)) {
+    fail("dataset_id", "must be a non-negative integer");
+  }
+  for (const [name, value] of [
+    ["state", state],
+    ["type", type],
+  ] as const) {
+    if (value !== undefined && (typeof value !== "string" || value.trim() === "")) {
+      fail(name, "must be a non-empty string");
+    }
+  }
+  if (order_by !== undefined && !JOB_ORDERS.includes(order_by)) {
+    fail("order_by", `must be one of ${JOB_ORDERS.join(", ")}`);
+  }
+  if (
+    per_page !== undefined &&
+    !(Number.isSafeInteger(per_page) && per_page >= 1 && per_page <= MAX_PER_PAGE)
+  ) {
+    fail("per_page", `must be an integer from 1 to ${MAX_PER_PAGE}`);
+  }
+  if (offset !== undefined) {
+    if (!(Number.isSafeInteger(offset) && offset >= 0)) {
+      fail("offset", "must be a non-negative integer (page index × per_page)");
+    }
+    if (offset !== 0 && per_page === undefined) {
+      fail("offset", "is page index × per_page, so per_page must be given with it");
+    }
+    if (per_page !== undefined && offset % per_page !== 0) {
+      fail("offset", `must be a multiple of per_page (${per_page}): it is page index × per_page`);
+    }
+  }
+  const query = new URLSearchParams();
+  for (const name of FILTER_NAMES) {
+    const value = filters[name];
+    if (value !== undefined) {
+      query.set(name, String(value));
+    }
+  }
+  return query;
+}
