@@ -2,8 +2,10 @@
  * Errors of the Narrative Jobs client: one base class and a subclass per kind of failure. Every message names
  * the call, the job, the API host, the status where there is one, and what to do next, because the Pulumi CLI
  * shows the message and nothing else. No message or property ever holds the API token: text that came from the
- * server goes through `redact` first, since a server or gateway may echo the Authorization header.
+ * server goes through `redact` (redact.ts) first, since a server or gateway may echo the Authorization header.
  */
+
+export { REDACTED, redact } from "./redact";
 
 export interface NarrativeErrorOptions {
   /** The HTTP call with the real path, e.g. "POST /jobs/2a5b9ad7-.../reschedule". */
@@ -119,24 +121,6 @@ function assignDefined(target: object, values: Record<string, string | undefined
       Object.defineProperty(target, key, { value, enumerable: true, writable: false, configurable: true });
     }
   }
-}
-
-export const REDACTED = "[REDACTED]";
-
-/**
- * Removes `secret` from text that came from the server or the network stack, in the forms an echo may take
- * (as is, URL-encoded, JSON-escaped), and any `Bearer <credential>`. Redact before truncating: a cut could
- * otherwise leave part of the token behind.
- */
-export function redact(text: string, secret: string | undefined): string {
-  let result = text;
-  if (secret !== undefined && secret !== "") {
-    const forms = new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]);
-    for (const form of forms) {
-      result = result.split(form).join(REDACTED);
-    }
-  }
-  return result.replace(/\b(Bearer)\s+(?!\[REDACTED\])[^\s"',;<>]+/gi, `$1 ${REDACTED}`);
 }
 
 /** Marks `error` as a reschedule that may have taken effect; see NarrativeError.outcomeUnknown. */

@@ -1,10 +1,11 @@
 /**
  * What a message may show of the text a server sent: an error body's detail and logId, or the first characters
  * of an answer that is not what was asked for. The text is untrusted (a gateway, a proxy or a hostile server may
- * have written it, and may echo the Authorization header), so it is redacted before it is cut to length.
+ * have written it, and may echo the Authorization header), so it is redacted, decoded for reading (a JSON
+ * string's escapes, HTML's markup and character references), redacted again, and only then cut to length.
  */
-import { redact } from "./errors";
 import { tryParseJson } from "./json";
+import { decodeHtmlReferences, redact } from "./redact";
 
 /** Longest server text quoted in a message. */
 export const DETAIL_MAX_CHARS = 200;
@@ -40,12 +41,12 @@ export function summarizeErrorBody(body: string | undefined, secret: string | un
       nonEmptyString(fields["message"]);
     const logId = fields["logId"] ?? fields["log_id"];
     if (typeof logId === "string" || typeof logId === "number") {
-      summary.logId = shorten(String(logId));
+      summary.logId = shown(String(logId), secret);
     }
-    summary.detail = shorten(detail ?? text);
+    summary.detail = shown(detail ?? text, secret);
     return summary;
   }
-  const plain = shorten(stripMarkup(text));
+  const plain = shown(stripMarkup(text), secret);
   if (plain !== "") {
     summary.detail = plain;
   }
@@ -64,17 +65,19 @@ function nonEmptyString(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() !== "" ? value : undefined;
 }
 
+/** Text decoded from the server's encoding, redacted again, then cut to length. */
+function shown(decoded: string, secret: string | undefined): string {
+  return shorten(redact(decoded, secret));
+}
+
+/** HTML as the text a browser would show: scripts, styles, comments and tags dropped, references decoded. */
 function stripMarkup(html: string): string {
-  return html
-    .replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, " ")
-    .replace(/<!--[\s\S]*?-->/g, " ")
-    .replace(/<[^>]*>/g, " ")
-    .replace(/&nbsp;/gi, " ")
-    .replace(/&lt;/gi, "<")
-    .replace(/&gt;/gi, ">")
-    .replace(/&quot;/gi, '"')
-    .replace(/&#39;/gi, "'")
-    .replace(/&amp;/gi, "&");
+  return decodeHtmlReferences(
+    html
+      .replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, " ")
+      .replace(/<!--[\s\S]*?-->/g, " ")
+      .replace(/<[^>]*>/g, " "),
+  );
 }
 
 function shorten(text: string): string {

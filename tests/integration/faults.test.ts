@@ -12,12 +12,14 @@ import { JobRerunIncompleteError } from "../../provider/provider";
 import type { Fault, RecordedRequest } from "../../provider/simulator";
 import {
   COMPLETED_JOB,
+  TOKEN,
   expectNoToken,
   providerHarness,
   rerunInputs,
   type Harness,
   figures,
 } from "../helpers/provider-harness";
+import { encodeToken, tokenLeaks } from "../helpers/token-leaks";
 
 /** The harness's attemptTimeoutMs; a slow answer must outlast it. */
 const ATTEMPT_TIMEOUT_MS = 500;
@@ -149,6 +151,25 @@ const CASES: FaultCase[] = [
       // deployment to check (unfinishedRun "verify"), which then reschedules only if nothing happened.
       expect(run.error).to.be.instanceOf(JobRerunIncompleteError);
       expect(run.error?.message).to.include("500").and.include("not retried").and.include("reads job");
+    },
+  },
+  {
+    fault: "500 whose body echoes the token JSON-escaped and as HTML character references",
+    faults: () => [
+      {
+        status: 500,
+        body:
+          `{"title": "Internal Server Error", "detail": "bad key ${encodeToken("JSON \\u of every character", TOKEN)}", ` +
+          `"logId": "${encodeToken("HTML entity of every character", TOKEN)}"}`,
+      },
+    ],
+    expected: "fails",
+    check: (run, h) => {
+      expect(run.posts).to.have.length(1);
+      expect(run.error?.message).to.include("bad key [REDACTED]");
+      for (const text of [run.error?.message ?? "", ...h.lines]) {
+        expect(tokenLeaks(text, TOKEN), text).to.deep.equal([]);
+      }
     },
   },
   {

@@ -13,6 +13,7 @@ import {
 import { rawJsonMember } from "../../provider/json";
 import { rescheduleAppliedByEvidence } from "../../provider/reschedule-rule";
 import type { Job } from "../../provider/types";
+import { TOKEN_ENCODINGS, tokenLeaks } from "../helpers/token-leaks";
 
 const TOKEN = "ldg8uuGibVJNHI9s+dcdIQ==";
 const JOB_ID = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";
@@ -1004,6 +1005,57 @@ describe("NarrativeJobsClient", () => {
         expect(shown).not.to.include("ldg8uuGibVJNHI9s");
       }
       expect(errors[0]?.message).to.include("bad header: Bearer [REDACTED]");
+    });
+
+    it("appears in no form a server may echo it in: JSON escapes, HTML references, URL-encoding, base64", async () => {
+      const token = "q7/Lm+Xz9K=Rt/Pw+Ab3C==";
+      const placements = ["JSON detail", "HTML page", "2xx preview", "reason phrase", "Location"] as const;
+      const cases = TOKEN_ENCODINGS.flatMap(([encoding, encode]) =>
+        placements.map((placement) => ({ encoding, echoed: encode(token), placement })),
+      );
+      const jobIdOf = (index: number): string => `00000000-0000-4000-8000-${String(index).padStart(12, "0")}`;
+      const api = await startApi((request, res) => {
+        const index = Number(request.url.split("/")[2]?.slice(-12));
+        const { echoed, placement } = cases[index] ?? { echoed: "", placement: "" };
+        switch (placement) {
+          case "JSON detail":
+            return send(
+              res,
+              401,
+              `{"title": "Unauthorized", "detail": "bad key ${echoed}", "logId": "${echoed}"}`,
+            );
+          case "HTML page":
+            return send(res, 403, `<html><body><p>Forbidden for ${echoed}</p></body></html>`, {
+              "Content-Type": "text/html",
+            });
+          case "2xx preview":
+            return send(res, 200, `<p>Welcome, ${echoed}</p>`, { "Content-Type": "text/html" });
+          case "reason phrase":
+            res.statusMessage = `Nope ${echoed}`;
+            return send(res, 400, "");
+          default:
+            return send(res, 302, "", { Location: `https://elsewhere.example/?t=${echoed}` });
+        }
+      });
+      const { client } = makeClient(api.url, { token });
+      for (const [index, { encoding, placement }] of cases.entries()) {
+        const error = await rejection(client.getJob(jobIdOf(index)));
+        expect(error, `${encoding} in the ${placement}`).to.be.instanceOf(NarrativeApiError);
+        expect(
+          tokenLeaks(everyRendering(error), token),
+          `${encoding} in the ${placement}: ${error.message}`,
+        ).to.deep.equal([]);
+      }
+    });
+
+    it("leaves no part of a JSON-escaped token where the message is cut", async () => {
+      const token = "q7/Lm+Xz9K=Rt/Pw+Ab3C==";
+      const api = await startApi((_request, res) =>
+        send(res, 401, `{"detail": "${"x".repeat(190)} ${token.replace(/\//g, "\\/")} ${"y".repeat(50)}"}`),
+      );
+      const { client } = makeClient(api.url, { token });
+      const error = await rejection(client.getJob(JOB_ID));
+      expect(tokenLeaks(everyRendering(error), token.slice(0, 8))).to.deep.equal([]);
     });
   });
 });

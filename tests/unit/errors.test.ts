@@ -9,7 +9,9 @@ import {
   redact,
 } from "../../provider/errors";
 import { statusHint } from "../../provider/failure";
+import { WITHHELD } from "../../provider/redact";
 import { DETAIL_MAX_CHARS, bodyPreview, summarizeErrorBody } from "../../provider/server-text";
+import { TOKEN_ENCODINGS, tokenLeaks } from "../helpers/token-leaks";
 
 const TOKEN = "ldg8uuGibVJNHI9s+dcdIQ==";
 const JOB_ID = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";
@@ -75,6 +77,26 @@ describe("errors", () => {
       expect(redact(`Bearer ${TOKEN}`, TOKEN)).to.equal(`Bearer ${REDACTED}`);
       expect(redact("nothing secret", "")).to.equal("nothing secret");
       expect(redact("nothing secret", undefined)).to.equal("nothing secret");
+    });
+
+    it("removes a token with / = + in every encoded form an echo may give it", () => {
+      const token = "q7/Lm+Xz9K=Rt/Pw+Ab3C==";
+      for (const [encoding, encode] of TOKEN_ENCODINGS) {
+        const text = `key ${encode(token)} refused`;
+        expect(tokenLeaks(redact(text, token), token), `${encoding}: ${redact(text, token)}`).to.deep.equal(
+          [],
+        );
+        expect(redact(text, token), encoding).to.match(/^key .*\[REDACTED\].* refused$/);
+      }
+    });
+
+    it("withholds a text whose decoded reading still holds the token, and leaves other text alone", () => {
+      const token = "q7/Lm+Xz9K=Rt/Pw+Ab3C==";
+      // URL-encoding of a JSON escape: no single form, but decoding twice gives the token back.
+      const nested = encodeURIComponent(token.replace(/\//g, "\\u002F"));
+      expect(redact(`key ${nested}`, token)).to.equal(WITHHELD);
+      const harmless = 'a&#47;b %2F c \\/ d &sol; "q7/Lm" ' + Buffer.from("hello").toString("base64");
+      expect(redact(harmless, token)).to.equal(harmless);
     });
   });
 
