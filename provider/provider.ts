@@ -31,7 +31,8 @@ import { waitTimeoutMs, withDefaults, type GivenInputs, type JobRerunInputs } fr
 import { NarrativeApiError, NarrativeConfigError, NarrativeError, redact } from "./errors";
 import type { JobSnapshot } from "./types";
 import { CONFIG_KEYS, ENV_KEYS, resolveSettings, type ConfigSource, type ProviderSettings } from "./settings";
-import { abortableSleep, DEFAULT_POLL_OPTIONS, waitForJob, type PollOptions, type WaitResult } from "./wait";
+import { abortableSleep } from "./duration";
+import { DEFAULT_POLL_OPTIONS, waitForJob, type PollOptions, type WaitResult } from "./wait";
 
 /** Where the provider's messages go. The CLI shows a dynamic provider's stderr as messages. */
 export interface Reporter {
