@@ -32,6 +32,17 @@ export interface Fault {
   truncate?: boolean;
   /** Answer with a gateway's HTML error page (status 502 unless `status` is given), without applying. */
   html?: boolean;
+  /**
+   * Apply the request, then answer with its JSON object grown to at least this many bytes by a `padding`
+   * member of "x"s (Content-Length matching). Streamed, so a body of hundreds of megabytes costs the simulator
+   * no memory: an answer far larger than any job, for a client that must stop reading at a cap.
+   */
+  bodyBytes?: number;
+  /**
+   * Apply the request, then answer 200 with a body that never ends: the JSON object's opening, then a
+   * `padding` string sent until the client goes away (no Content-Length).
+   */
+  endless?: boolean;
 }
 
 export interface RouteMatch {
@@ -51,6 +62,8 @@ const FAULT_KEYS: ReadonlySet<string> = new Set([
   "slowAfterApplyMs",
   "truncate",
   "html",
+  "bodyBytes",
+  "endless",
 ]);
 
 /** Reads "POST /jobs/{job_id}/reschedule" or "POST /jobs/<id>/reschedule"; throws on anything else. */
@@ -86,7 +99,19 @@ export function validateFault(value: unknown, name: string): Fault {
     }
   }
   const fault: Fault = {};
-  const { status, body, contentType, retryAfter, latencyMs, drop, slowAfterApplyMs, truncate, html } = input;
+  const {
+    status,
+    body,
+    contentType,
+    retryAfter,
+    latencyMs,
+    drop,
+    slowAfterApplyMs,
+    truncate,
+    html,
+    bodyBytes,
+    endless,
+  } = input;
   if (status !== undefined) {
     if (typeof status !== "number" || !Number.isInteger(status) || status < 200 || status > 599) {
       throw new TypeError(`${name}.status must be an integer HTTP status from 200 to 599`);
@@ -126,20 +151,35 @@ export function validateFault(value: unknown, name: string): Fault {
   if (html !== undefined) {
     fault.html = requireBoolean(html, `${name}.html`);
   }
+  if (bodyBytes !== undefined) {
+    if (typeof bodyBytes !== "number" || !Number.isSafeInteger(bodyBytes) || bodyBytes < 0) {
+      throw new TypeError(`${name}.bodyBytes must be a whole number of bytes >= 0`);
+    }
+    fault.bodyBytes = bodyBytes;
+  }
+  if (endless !== undefined) {
+    fault.endless = requireBoolean(endless, `${name}.endless`);
+  }
   const answersInstead = fault.status !== undefined || fault.body !== undefined || fault.html === true;
-  const appliesFirst =
-    fault.drop === "after-apply" || fault.slowAfterApplyMs !== undefined || fault.truncate === true;
+  const reshapesAnswer = fault.truncate === true || fault.bodyBytes !== undefined || fault.endless === true;
+  const appliesFirst = fault.drop === "after-apply" || fault.slowAfterApplyMs !== undefined || reshapesAnswer;
   if (fault.drop === "before-apply" && (answersInstead || appliesFirst)) {
     throw new TypeError(`${name}: drop "before-apply" combines only with latencyMs`);
   }
   if (answersInstead && appliesFirst) {
     throw new TypeError(
       `${name}: status, body and html answer without applying; they cannot combine with drop, ` +
-        `slowAfterApplyMs or truncate, which apply first`,
+        `slowAfterApplyMs, truncate, bodyBytes or endless, which apply first`,
     );
   }
-  if (fault.drop === "after-apply" && (fault.truncate === true || fault.slowAfterApplyMs !== undefined)) {
-    throw new TypeError(`${name}: drop "after-apply" sends no answer to slow down or truncate`);
+  if (fault.drop === "after-apply" && (reshapesAnswer || fault.slowAfterApplyMs !== undefined)) {
+    throw new TypeError(`${name}: drop "after-apply" sends no answer to slow down, truncate, grow or stream`);
+  }
+  if (
+    [fault.truncate === true, fault.bodyBytes !== undefined, fault.endless === true].filter(Boolean).length >
+    1
+  ) {
+    throw new TypeError(`${name}: truncate, bodyBytes and endless each shape the answer; give one of them`);
   }
   return fault;
 }
@@ -171,6 +211,12 @@ export function describeFault(fault: Fault): string {
   }
   if (fault.truncate === true) {
     parts.push("truncate");
+  }
+  if (fault.bodyBytes !== undefined) {
+    parts.push(`body of ${fault.bodyBytes} bytes`);
+  }
+  if (fault.endless === true) {
+    parts.push("endless body");
   }
   if (fault.retryAfter !== undefined) {
     parts.push(`retry-after ${fault.retryAfter}`);

@@ -44,6 +44,9 @@ const JOB_ORDERS: readonly JobOrder[] = [
 
 const ADMIN_PREFIX = "/_simulator";
 
+/** How much padding a grown or endless answer writes at a time. */
+const PADDING_CHUNK_BYTES = 64 * 1024;
+
 interface Settings {
   host: string;
   port: number;
@@ -263,6 +266,12 @@ class LocalSimulator implements Simulator {
     if (fault.slowAfterApplyMs !== undefined && !(await this.sleep(fault.slowAfterApplyMs))) {
       return;
     }
+    const grownTo = fault.endless === true ? Infinity : fault.bodyBytes;
+    if (grownTo !== undefined) {
+      const grown = { ...answer, headers: { ...answer.headers, ...retryAfter } };
+      this.finishPadded(request, response, url, pending, grown, grownTo);
+      return;
+    }
     const cutBody =
       fault.truncate === true ? answer.body.slice(0, Math.floor(answer.body.length / 2)) : answer.body;
     finish({ ...answer, body: cutBody, headers: { ...answer.headers, ...retryAfter } });
@@ -367,6 +376,15 @@ class LocalSimulator implements Simulator {
       : "The API token is invalid or expired";
   }
 
+  /** Records the answer; done before it is written, so that a client that has its answer finds the record. */
+  private recordAnswer(url: URL, pending: PendingRecord, answer: Answer): void {
+    const record: RecordedRequest = { ...pending, time: this.isoNow(), status: answer.status };
+    if (answer.outcome !== undefined) {
+      record.outcome = answer.outcome;
+    }
+    this.record(record, url);
+  }
+
   private finish(
     request: IncomingMessage,
     response: ServerResponse,
@@ -374,12 +392,7 @@ class LocalSimulator implements Simulator {
     pending: PendingRecord,
     answer: Answer,
   ): void {
-    // Recorded before the answer is written, so that a client that has its answer always finds the record.
-    const record: RecordedRequest = { ...pending, time: this.isoNow(), status: answer.status };
-    if (answer.outcome !== undefined) {
-      record.outcome = answer.outcome;
-    }
-    this.record(record, url);
+    this.recordAnswer(url, pending, answer);
     if (request.socket.destroyed) {
       return;
     }
@@ -390,6 +403,59 @@ class LocalSimulator implements Simulator {
     headers["Content-Length"] = Buffer.byteLength(answer.body);
     response.writeHead(answer.status, headers);
     response.end(answer.body);
+  }
+
+  /**
+   * Answers like `finish`, with the body's JSON object grown by a `padding` member of "x"s to `bytes` in all,
+   * or without end when `bytes` is Infinity (then without Content-Length). Written chunk by chunk as the
+   * client reads, so the size costs the simulator no memory.
+   */
+  private finishPadded(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    pending: PendingRecord,
+    answer: Answer,
+    bytes: number,
+  ): void {
+    this.recordAnswer(url, pending, answer);
+    if (request.socket.destroyed) {
+      return;
+    }
+    const { head, tail } = paddingFrame(answer.body);
+    const fixed = Buffer.byteLength(head) + Buffer.byteLength(tail);
+    const padding = Math.max(0, bytes - fixed);
+    const headers: Record<string, string | number> = {
+      ...answer.headers,
+      "Content-Type": answer.contentType ?? "application/json",
+    };
+    if (Number.isFinite(padding)) {
+      headers["Content-Length"] = fixed + padding;
+    }
+    response.writeHead(answer.status, headers);
+    this.writePadding(response, head, padding, tail).catch(() => response.destroy());
+  }
+
+  private async writePadding(
+    response: ServerResponse,
+    head: string,
+    padding: number,
+    tail: string,
+  ): Promise<void> {
+    const chunk = Buffer.alloc(PADDING_CHUNK_BYTES, "x");
+    const open = (): boolean => !response.destroyed && this.closing === undefined;
+    response.write(head);
+    let left = padding;
+    while (left > 0 && open()) {
+      const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+      left -= piece.length;
+      if (!response.write(piece)) {
+        await drainedOrClosed(response);
+      }
+    }
+    if (open()) {
+      response.end(tail);
+    }
   }
 
   private drop(request: IncomingMessage, pending: PendingRecord): void {
@@ -626,6 +692,28 @@ async function readBody(request: IncomingMessage): Promise<string | undefined> {
     // The client went away mid-body; what arrived is recorded, the answer will go nowhere.
   }
   return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString("utf8");
+}
+
+/** What a padded answer sends around its padding: the JSON object opened up to a `padding` string, and its end. */
+function paddingFrame(body: string): { head: string; tail: string } {
+  const object = body.trim();
+  if (!object.startsWith("{") || !object.endsWith("}")) {
+    throw new Error("only a JSON object answer can be padded");
+  }
+  const open = object.slice(0, -1);
+  return { head: `${open}${open.trim() === "{" ? "" : ","}"padding":"`, tail: '"}' };
+}
+
+function drainedOrClosed(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      response.off("drain", done);
+      response.off("close", done);
+      resolve();
+    };
+    response.on("drain", done);
+    response.on("close", done);
+  });
 }
 
 function json(status: number, body: string): Answer {

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -537,6 +538,82 @@ describe("API simulator", function () {
       expect(reply.text.length).to.equal(Math.floor(`{"outcome":"rescheduled","job":${full}}`.length / 2));
     });
 
+    it("applies and then answers with its JSON grown to bodyBytes by a padding member", async () => {
+      const bytes = 3_000_000;
+      const plain = await call(simulator, `/jobs/${EXAMPLE_JOB_ID}`);
+      simulator.fault(`GET /jobs/${EXAMPLE_JOB_ID}`, { bodyBytes: bytes });
+      simulator.fault(RESCHEDULE_ANY, { bodyBytes: 1 });
+
+      const grown = await call(simulator, `/jobs/${EXAMPLE_JOB_ID}`);
+      expect(grown.status).to.equal(200);
+      expect(grown.headers.get("content-length")).to.equal(String(bytes));
+      expect(Buffer.byteLength(grown.text)).to.equal(bytes);
+      const { padding, ...job } = grown.body;
+      expect(padding).to.match(/^x+$/);
+      expect(job).to.deep.equal(plain.body);
+      expect(simulator.requests.at(-1)).to.include({ status: 200, fault: `body of ${bytes} bytes` });
+
+      // Smaller than the answer itself: the answer with an empty padding member, and the reschedule applied.
+      const reply = await reschedule(simulator, SEEDED_JOB_IDS.running);
+      expect(reply.body.outcome).to.equal("rescheduled");
+      expect(reply.body.padding).to.equal("");
+      expect(simulator.appliedReschedules()).to.equal(1);
+    });
+
+    it("applies and then streams an endless body until the client goes away", async () => {
+      simulator.fault(RESCHEDULE_ANY, { endless: true });
+      const target = new URL(`${simulator.url}/jobs/${SEEDED_JOB_IDS.running}/reschedule`);
+      const enough = 5 * 1024 * 1024;
+      const received = await new Promise<{ headers: IncomingHttpHeaders; head: string; bytes: number }>(
+        (resolve, reject) => {
+          const request = httpRequest(target, {
+            method: "POST",
+            headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
+          });
+          request.on("error", reject);
+          request.on("response", (response) => {
+            let head = "";
+            let bytes = 0;
+            response.on("data", (chunk: Buffer) => {
+              head = head.length < 4096 ? head + chunk.toString("latin1") : head;
+              bytes += chunk.length;
+              if (bytes >= enough) {
+                request.destroy();
+                resolve({ headers: response.headers, head, bytes });
+              }
+            });
+            response.on("end", () => reject(new Error(`the body ended after ${bytes} bytes`)));
+          });
+          request.end('{"force":true}');
+        },
+      );
+      expect(received.bytes).to.be.at.least(enough);
+      expect(received.headers["content-length"]).to.equal(undefined);
+      expect(received.headers["transfer-encoding"]).to.equal("chunked");
+      expect(received.head).to.match(/^\{"outcome":"rescheduled","job":\{.*\},"padding":"x+/);
+      expect(simulator.appliedReschedules()).to.equal(1);
+      expect(simulator.requests.at(-1)).to.include({ status: 200, fault: "endless body" });
+      // The client went away; the simulator serves the next request as usual.
+      expect((await call(simulator, `/jobs/${SEEDED_JOB_IDS.running}`)).body.state).to.equal("pending");
+    });
+
+    it("closes promptly while an endless body is being sent", async () => {
+      simulator.fault(`GET /jobs/${EXAMPLE_JOB_ID}`, { endless: true });
+      const reading = fetch(`${simulator.url}/jobs/${EXAMPLE_JOB_ID}`, {
+        headers: { Authorization: `Bearer ${TOKEN}` },
+      });
+      const response = await reading;
+      expect(response.status).to.equal(200);
+      const started = Date.now();
+      await simulator.close();
+      expect(Date.now() - started).to.be.below(1000);
+      const error = await response.text().then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).to.be.instanceOf(Error);
+    });
+
     it("answers with a gateway's HTML page, or any body, without applying", async () => {
       simulator.fault(
         RESCHEDULE_ANY,
@@ -567,6 +644,16 @@ describe("API simulator", function () {
       expect(() => simulator.fault(RESCHEDULE_ANY, { status: 503, truncate: true })).to.throw(
         /cannot combine/,
       );
+      expect(() => simulator.fault(RESCHEDULE_ANY, { status: 503, endless: true })).to.throw(
+        /cannot combine/,
+      );
+      expect(() => simulator.fault(RESCHEDULE_ANY, { truncate: true, bodyBytes: 10 })).to.throw(
+        /give one of them/,
+      );
+      expect(() => simulator.fault(RESCHEDULE_ANY, { drop: "after-apply", endless: true })).to.throw(
+        /drop "after-apply" sends no answer/,
+      );
+      expect(() => simulator.fault(RESCHEDULE_ANY, { bodyBytes: -1 })).to.throw(/bodyBytes must be/);
       expect(() => simulator.fault(RESCHEDULE_ANY, { latency: 5 } as never)).to.throw(
         /latency is not a fault field/,
       );
