@@ -9,24 +9,47 @@ import { DEFAULT_RETRY_OPTIONS, type RetryOptions } from "./retry";
 import { CONFIG_KEYS, ENV_KEYS } from "./settings";
 import { EXAMPLE_JOB_ID, isJobId, type JobOrder, type ListJobsFilters } from "./types";
 
-/** How to set the token, for the end of a message about it. */
-const SET_TOKEN = `set it with \`pulumi config set --secret ${CONFIG_KEYS.token} <key>\` or the ${ENV_KEYS.token} environment variable`;
-
-/** The token as a header can carry it. */
+/**
+ * The token, refused unless every character is visible ASCII (letters, digits, punctuation): the only characters
+ * an API key holds. Anything else is a paste accident (a space, a line break, a zero-width space, a smart quote)
+ * that an HTTP header cannot carry, or carries as a different byte (é goes out as the Latin-1 byte 0xE9), so the
+ * request would fail as a network error or a 401 after the deployment had begun. The message never shows the
+ * token: only what kind of character is wrong.
+ */
 export function checkToken(token: unknown): string {
   if (typeof token !== "string" || token.trim() === "") {
-    throw new NarrativeConfigError(`No Narrative API token: ${SET_TOKEN}.`, { property: CONFIG_KEYS.token });
-  }
-  if (
-    [...token].some((char) => char.trim() === "" || char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f)
-  ) {
     throw new NarrativeConfigError(
-      "The Narrative API token contains whitespace or control characters, which a header cannot carry: " +
-        `set it again with \`pulumi config set --secret ${CONFIG_KEYS.token} <key>\` or ${ENV_KEYS.token}.`,
+      `No Narrative API token: set it with \`pulumi config set --secret ${CONFIG_KEYS.token} <key>\` or the ` +
+        `${ENV_KEYS.token} environment variable. Nothing was sent.`,
+      { property: CONFIG_KEYS.token },
+    );
+  }
+  const bad = [...token].find((char) => !/^[\x21-\x7e]$/.test(char));
+  if (bad !== undefined) {
+    throw new NarrativeConfigError(
+      `The Narrative API token (${CONFIG_KEYS.token} or ${ENV_KEYS.token}) contains ${characterKind(bad)}: ` +
+        "an API key holds only letters, digits and punctuation, and an HTTP header would not carry it as typed. " +
+        `Copy the key again and set it with \`pulumi config set --secret ${CONFIG_KEYS.token} <key>\` or ` +
+        `${ENV_KEYS.token}. Nothing was sent.`,
       { property: CONFIG_KEYS.token },
     );
   }
   return token;
+}
+
+/** What a character that is not visible ASCII is, in words; its code point only when it is not ASCII. */
+function characterKind(char: string): string {
+  const codePoint = char.codePointAt(0) ?? 0;
+  if (char.trim() === "" && codePoint < 0x80) {
+    return codePoint === 0x20 ? "a space" : "a tab or line break";
+  }
+  if (codePoint < 0x20 || codePoint === 0x7f) {
+    return "a control character";
+  }
+  const code = `U+${codePoint.toString(16).toUpperCase().padStart(4, "0")}`;
+  return char.trim() === "" || /\p{Cf}/u.test(char)
+    ? `an invisible character (${code})`
+    : `a character outside ASCII (${code})`;
 }
 
 /**

@@ -6,13 +6,14 @@
  */
 import { expect } from "chai";
 import type { StoredOutputs } from "../../provider/decisions";
-import { NarrativeApiError, NarrativeError } from "../../provider/errors";
+import { NarrativeApiError, NarrativeConfigError, NarrativeError } from "../../provider/errors";
 import { stringifyLossless } from "../../provider/json";
 import { JobRerunIncompleteError } from "../../provider/provider";
 import type { Fault, RecordedRequest } from "../../provider/simulator";
 import {
   COMPLETED_JOB,
   TOKEN,
+  expectFailure,
   expectNoToken,
   providerHarness,
   rerunInputs,
@@ -415,6 +416,33 @@ describe("JobRerun under faults on the reschedule POST: exactly once, or a clear
       expectStoredJobMatches(next.outs, h);
     });
   }
+});
+
+describe("JobRerun with a token an HTTP header cannot carry", () => {
+  const harnesses: Harness[] = [];
+
+  afterEach(async () => {
+    await Promise.all(harnesses.splice(0).map((harness) => harness.close()));
+  });
+
+  it("fails before any request with a configuration error naming narrative:token, and records no unfinished run", async () => {
+    const healthy = await providerHarness();
+    harnesses.push(healthy);
+    const created = (await healthy.provider.create(rerunInputs())).outs as StoredOutputs;
+    const token = `${TOKEN}\u20ac`;
+    const careless = await providerHarness({ config: { "narrative:token": token } });
+    harnesses.push(careless);
+
+    const error = await expectFailure(
+      careless.provider.update(COMPLETED_JOB, created, rerunInputs({ triggers: NEW_TRIGGERS })),
+    );
+    expect(error).to.be.instanceOf(NarrativeConfigError);
+    expect(error).not.to.be.instanceOf(JobRerunIncompleteError);
+    expect((error as NarrativeConfigError).property).to.equal("narrative:token");
+    expect(error.message).to.include("NARRATIVE_API_TOKEN");
+    expectNoToken(error, careless.lines);
+    expect(careless.sim.requests).to.have.length(0);
+  });
 });
 
 /** What the deployment after the faulted one did, the API healthy again. */

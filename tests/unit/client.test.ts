@@ -299,6 +299,36 @@ describe("NarrativeJobsClient", () => {
       }
     });
 
+    it("refuses a token an HTTP header cannot carry before any request, never showing it", async () => {
+      const api = await startApi((_request, res) => send(res, 200, jobText()));
+      const secret = "ldg8uuGibVJNHI9s";
+      const tokens = [
+        `${secret}\u20ac=`, // outside Latin-1: node-fetch refuses the header
+        `${secret}\u00e9=`, // Latin-1, but no API key holds it: it would go out as the byte 0xE9
+        `${secret}\u200b`, // a zero-width space pasted with the key
+        `${secret}\u2028x`,
+        `${secret}\u0000x`,
+        `${secret}\u00a0x`,
+        `\ufeff${secret}`,
+      ];
+      for (const token of tokens) {
+        const shown = JSON.stringify(token);
+        let error: unknown;
+        try {
+          const { client } = makeClient(api.url, { token });
+          await client.getJob(JOB_ID);
+        } catch (caught) {
+          error = caught;
+        }
+        expect(error, shown).to.be.instanceOf(NarrativeConfigError);
+        const configError = error as NarrativeConfigError;
+        expect(configError.property, shown).to.equal("narrative:token");
+        expect(configError.message, shown).to.include("narrative:token").and.include("NARRATIVE_API_TOKEN");
+        expect(everyRendering(configError), shown).not.to.include(secret.slice(0, 8));
+      }
+      expect(api.requests).to.have.length(0);
+    });
+
     it("refuses an apiUrl that is not an absolute http(s) URL, or carries credentials", () => {
       for (const apiUrl of [
         "api.narrative.io",
