@@ -4,7 +4,8 @@
  * none shows the token.
  */
 import { apiUrlProblem } from "./api-url";
-import { NarrativeConfigError, redact } from "./errors";
+import { NarrativeConfigError } from "./errors";
+import { redact } from "./redact";
 import { DEFAULT_RETRY_OPTIONS, type RetryOptions } from "./retry";
 import { CONFIG_KEYS, ENV_KEYS } from "./settings";
 import { EXAMPLE_JOB_ID, isJobId, type JobOrder, type ListJobsFilters } from "./types";

@@ -4,15 +4,10 @@
  * because the Pulumi CLI shows the message and nothing else.
  */
 import { formatMs } from "./duration";
-import {
-  NarrativeApiError,
-  NarrativeError,
-  NarrativeNetworkError,
-  NarrativeTimeoutError,
-  redact,
-} from "./errors";
+import { NarrativeApiError, NarrativeError, NarrativeNetworkError, NarrativeTimeoutError } from "./errors";
+import { redact } from "./redact";
 import { isRetriedStatus, parseRetryAfter, type ReachedServer } from "./retry";
-import { summarizeErrorBody } from "./server-text";
+import { shownLocation, summarizeErrorBody } from "./server-text";
 import { CONFIG_KEYS, ENV_KEYS } from "./settings";
 
 /** The time one client call may take, all its attempts and waits included. */
@@ -97,7 +92,7 @@ export function statusFailure(
     failure.retryAfterMs = retryAfterMs;
   }
   if (answer.location !== null) {
-    failure.location = redact(answer.location, token);
+    failure.location = shownLocation(answer.location, token);
   }
   return failure;
 }

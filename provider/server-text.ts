@@ -61,6 +61,26 @@ export function bodyPreview(body: string | undefined, secret: string | undefined
   return JSON.stringify(shorten(redact(body, secret)));
 }
 
+/**
+ * A redirect's Location as a message may show it: redacted, and without a user name or password, which are
+ * where a credential would sit.
+ */
+export function shownLocation(location: string, secret: string | undefined): string {
+  let shown = location;
+  try {
+    const url = new URL(location);
+    if (url.username !== "" || url.password !== "") {
+      url.username = "";
+      url.password = "";
+      shown = url.href.replace("//", "//…@");
+    }
+  } catch {
+    // Not an absolute URL as a browser reads it: whatever sits before an "@" in its authority still goes.
+    shown = location.replace(/^([a-z][a-z0-9+.-]*:)?\/\/[^/?#]*@/i, "$1//…@");
+  }
+  return shorten(redact(shown, secret));
+}
+
 function nonEmptyString(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() !== "" ? value : undefined;
 }

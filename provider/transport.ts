@@ -9,7 +9,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import * as path from "node:path";
 import fetch from "node-fetch";
-import { redact } from "./errors";
+import { redact } from "./redact";
 import { sanitizedCause, type Answer, type Failure } from "./failure";
 import { networkRule } from "./retry";
 

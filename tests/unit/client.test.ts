@@ -342,6 +342,58 @@ describe("NarrativeJobsClient", () => {
       }
     });
 
+    it("refuses http:// beyond loopback and credentials in the URL before any connection, naming the setting and echoing no user-info", () => {
+      const cases: [string, RegExp][] = [
+        [
+          "http://api.narrative.io",
+          /narrative:apiUrl must use https:\/\/ .*got "http:\/\/api\.narrative\.io"/,
+        ],
+        ["http://10.0.0.7:8080/api", /narrative:apiUrl must use https:\/\//],
+        [
+          "https://deploy-bot:Pa55-w0rd@api.narrative.io",
+          /narrative:apiUrl must not contain a user name or password/,
+        ],
+        [
+          "https://deploy-bot:Pa55@w0rd?x#y@api.narrative.io/",
+          /narrative:apiUrl must not contain a user name or password/,
+        ],
+        [
+          "ftp://deploy-bot:Pa55-w0rd@api.narrative.io",
+          /narrative:apiUrl must not contain a user name or password/,
+        ],
+      ];
+      for (const [apiUrl, message] of cases) {
+        let error: unknown;
+        try {
+          new NarrativeJobsClient({ apiUrl, apiUrlSetting: "narrative:apiUrl", token: TOKEN });
+        } catch (caught) {
+          error = caught;
+        }
+        expect(error, apiUrl)
+          .to.be.instanceOf(NarrativeConfigError)
+          .with.property("property", "narrative:apiUrl");
+        const shown = everyRendering(error);
+        expect((error as Error).message, apiUrl).to.match(message);
+        for (const secret of ["deploy-bot", "Pa55", "w0rd"]) {
+          expect(shown, apiUrl).not.to.include(secret);
+        }
+      }
+      const { client } = makeClient("http://localhost:4567");
+      expect(client.apiHost).to.equal("localhost:4567");
+    });
+
+    it("shows a redirect's Location without its user name or password", async () => {
+      const api = await startApi((_request, res) =>
+        send(res, 302, "", { Location: "https://proxy-admin:S3cr3t-pw@login.example/sso?next=%2Fjobs" }),
+      );
+      const { client } = makeClient(api.url);
+      const error = (await rejection(client.getJob(JOB_ID))) as NarrativeApiError;
+      expect(error.status).to.equal(302);
+      expect(error.message).to.include("Location: https://…@login.example/sso?next=%2Fjobs");
+      const shown = everyRendering(error);
+      expect(shown).not.to.include("proxy-admin").and.not.to.include("S3cr3t");
+    });
+
     it("refuses timeouts that are not positive numbers, naming the option", () => {
       expect(
         () =>
