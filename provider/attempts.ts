@@ -4,6 +4,7 @@
  * is cancelled. GETs are retried here by the rules of reschedule-rule.ts (`isRetried`); the reschedule POST,
  * whose rule is stricter, runs its own loop in client.ts on the same pieces.
  */
+import type { Parsed } from "./answers";
 import { abortableSleep, formatMs } from "./duration";
 import type { NarrativeError } from "./errors";
 import {
@@ -17,6 +18,7 @@ import {
   type ErrorExtra,
   type Failure,
 } from "./failure";
+import { redact } from "./redact";
 import { isRetried } from "./reschedule-rule";
 import { BAD_BODY_RETRIES, MAX_ATTEMPTS_PER_CALL, backoffDelay, type RetryOptions } from "./retry";
 import { bodyPreview } from "./server-text";
@@ -104,8 +106,7 @@ export class Attempts {
   /** A GET under the GET retry policy: retried statuses, network errors and timeouts, and a few bad bodies. */
   async get<T>(
     context: CallContext,
-    parse: (body: string) => T | undefined,
-    notWhatWasAsked: string,
+    parse: (body: string) => Parsed<T>,
   ): Promise<{ value: T; body: string }> {
     const pathAndQuery = context.call.slice("GET ".length);
     let attempt = 0;
@@ -118,12 +119,16 @@ export class Attempts {
     ) {
       attempt++;
       const exchange = await this.exchange("GET", pathAndQuery, undefined, timeout);
-      const value =
-        exchange.kind === "response" && isSuccess(exchange.status) ? parseBody(exchange, parse) : undefined;
-      if (value !== undefined) {
-        return value;
+      let failure: Failure;
+      if (readable(exchange)) {
+        const parsed = parse(exchange.body);
+        if ("value" in parsed) {
+          return { value: parsed.value, body: exchange.body };
+        }
+        failure = this.badBody(exchange, parsed);
+      } else {
+        failure = this.failureOf(exchange);
       }
-      const failure = this.failureOf(exchange, `the body is ${notWhatWasAsked}`);
       if (failure.kind === "bad-body" && ++badBodies > BAD_BODY_RETRIES) {
         // Retried like a 502, a few times: a gateway hiccup passes, a wrong apiUrl does not.
         throw this.error(context, failure, attempt, { gaveUp: false });
@@ -144,21 +149,27 @@ export class Attempts {
     throw this.giveUp(context, attempt, last === undefined ? undefined : { failure: last });
   }
 
-  /** Why an exchange that was not what the call wanted failed; `problem` says what a 2xx body lacked. */
-  failureOf(exchange: Exchange, problem: string): Failure {
+  /** Why an exchange without a readable 2xx body failed: no answer, a status the call does not accept, a cut. */
+  failureOf(exchange: Exchange): Failure {
     if (exchange.kind === "failed") {
       return exchange.failure;
     }
     if (!isSuccess(exchange.status)) {
       return statusFailure(exchange, this.#settings.token, this.#settings.now());
     }
+    return this.badBody(exchange, { problem: "the body was cut off", retried: true });
+  }
+
+  /** A 2xx whose body is not what the call returns. */
+  badBody(answer: Answer, wrong: { problem: string; retried: boolean }): Failure {
+    const { token } = this.#settings;
     return {
       kind: "bad-body",
-      status: exchange.status,
-      statusText: exchange.statusText,
-      problem: exchange.body === undefined ? "the body was cut off" : problem,
-      preview: bodyPreview(exchange.body, this.#settings.token),
-      retried: true,
+      status: answer.status,
+      statusText: answer.statusText,
+      problem: redact(wrong.problem, token),
+      preview: bodyPreview(answer.body, token),
+      retried: wrong.retried,
     };
   }
 
@@ -252,13 +263,9 @@ export function isSuccess(status: number): boolean {
   return status >= 200 && status < 300;
 }
 
-function parseBody<T>(
-  answer: Answer,
-  parse: (body: string) => T | undefined,
-): { value: T; body: string } | undefined {
-  if (answer.body === undefined) {
-    return undefined;
-  }
-  const value = parse(answer.body);
-  return value === undefined ? undefined : { value, body: answer.body };
+/** A 2xx answer whose body was read to its end. */
+function readable(
+  exchange: Exchange,
+): exchange is Extract<Exchange, { kind: "response" }> & { body: string } {
+  return exchange.kind === "response" && isSuccess(exchange.status) && exchange.body !== undefined;
 }

@@ -25,7 +25,6 @@ import {
   type RescheduleEvidence,
 } from "./reschedule-rule";
 import { MAX_ATTEMPTS_PER_CALL } from "./retry";
-import { bodyPreview } from "./server-text";
 import { Transport, type Exchange } from "./transport";
 import type { Job, JobPage, JobSnapshot, ListJobsFilters, RescheduleOutcome } from "./types";
 
@@ -134,7 +133,7 @@ export class NarrativeJobsClient {
   async listJobs(filters: ListJobsFilters = {}): Promise<JobPage> {
     const query = filterQuery(filters).toString();
     const context = this.attempts.call("GET", query === "" ? "/jobs" : `/jobs?${query}`, undefined);
-    const { value } = await this.attempts.get(context, parseJobPage, "not a page of jobs");
+    const { value } = await this.attempts.get(context, parseJobPage);
     return value;
   }
 
@@ -193,7 +192,7 @@ export class NarrativeJobsClient {
       if (exchange.kind === "response" && isSuccess(exchange.status)) {
         return this.acceptedReschedule(post, exchange, posts);
       }
-      const failure = this.attempts.failureOf(exchange, "the body is not a reschedule result");
+      const failure = this.attempts.failureOf(exchange);
       const settled = await this.settleFailedPost(post, failure, posts);
       if ("outcome" in settled) {
         return settled;
@@ -226,27 +225,22 @@ export class NarrativeJobsClient {
     exchange: Extract<Exchange, { kind: "response" }>,
     posts: number,
   ): Promise<RescheduleResult> {
-    const answer = exchange.body === undefined ? undefined : parseRescheduleAnswer(exchange.body);
-    if (answer !== undefined) {
-      return { ...answer, attempts: posts, verifiedByGet: false };
+    const answer =
+      exchange.body === undefined ? undefined : parseRescheduleAnswer(exchange.body, post.context.jobId);
+    if (answer !== undefined && "value" in answer) {
+      return { ...answer.value, attempts: posts, verifiedByGet: false };
     }
+    const problem = answer?.problem ?? "the body was cut off";
     const seen = await this.verifyReschedule(post.context, {
       accepted: true,
-      postFailure: answerProblem(exchange),
+      postFailure: `${exchange.status} ${exchange.statusText} but ${problem}`,
     });
     const evidence = rescheduleAppliedByEvidence(post.baseline, seen.job, post.force);
-    if (evidence === "not-applied" && exchange.body !== undefined) {
-      // A complete 2xx that is not a reschedule result, and a job that shows none: something other than the
-      // API (a proxy, a login page) answered. Nothing was rescheduled, so the deployment may simply try again.
-      // A body cut off mid-way did come from the API, which acted: that case is trusted below.
-      const failure: Failure = {
-        kind: "bad-body",
-        status: exchange.status,
-        statusText: exchange.statusText,
-        problem: "the body is not a reschedule result",
-        preview: bodyPreview(exchange.body, this.#token),
-        retried: false,
-      };
+    if (evidence === "not-applied" && answer !== undefined) {
+      // A complete 2xx that is not a reschedule result of this job, and a job that shows none: something other
+      // than the API (a proxy, a login page) answered. Nothing was rescheduled, so the deployment may simply try
+      // again. A body cut off mid-way did come from the API, which acted: that case is trusted below.
+      const failure = this.attempts.badBody(exchange, { problem, retried: false });
       throw this.attempts.error(post.context, failure, posts, {
         gaveUp: false,
         note: `and GET /jobs/${post.context.jobId} shows the job was not rescheduled`,
@@ -353,17 +347,11 @@ export class NarrativeJobsClient {
   /** GET /jobs/{id}, in a budget of its own or inside a reschedule's. */
   private async fetchJob(jobId: string, budget: Budget | undefined): Promise<JobSnapshot> {
     const context = this.attempts.call("GET", `/jobs/${encodeURIComponent(jobId)}`, jobId, budget);
-    const { value, body } = await this.attempts.get(context, parseJob, "not a job");
+    const { value, body } = await this.attempts.get(context, (text) => parseJob(text, jobId));
     return { job: value, jobJson: body };
   }
 }
 
 function verifiedResult(seen: JobSnapshot, outcome: RescheduleOutcome, posts: number): RescheduleResult {
   return { outcome, job: seen.job, jobJson: seen.jobJson, attempts: posts, verifiedByGet: true };
-}
-
-/** What was wrong with a 2xx answer to a reschedule POST. */
-function answerProblem(exchange: Extract<Exchange, { kind: "response" }>): string {
-  const what = exchange.body === undefined ? "with a body cut off" : "with a body lacking outcome or job";
-  return `${exchange.status} ${exchange.statusText} ${what}`;
 }

@@ -9,7 +9,7 @@ import type { StoredOutputs } from "../../provider/decisions";
 import { NarrativeApiError, NarrativeConfigError, NarrativeError } from "../../provider/errors";
 import { stringifyLossless } from "../../provider/json";
 import { JobRerunIncompleteError } from "../../provider/provider";
-import type { Fault, RecordedRequest } from "../../provider/simulator";
+import { SEEDED_JOB_IDS, type Fault, type RecordedRequest } from "../../provider/simulator";
 import {
   COMPLETED_JOB,
   TOKEN,
@@ -94,6 +94,13 @@ const EXPECTED_TITLES: Record<FaultCase["expected"], string> = {
   fails: "fails, nothing applied",
   either: "rescheduled once, or fails with nothing applied",
 };
+
+/** A job the update did not ask about, as a hostile or misrouted answer would name it. */
+const OTHER_JOB = SEEDED_JOB_IDS.running;
+
+function otherJob(): Record<string, unknown> {
+  return { job_id: OTHER_JOB, state: "pending", executor: null, updated_at: new Date().toISOString() };
+}
 
 /** When the HTTP-date case asks the second POST to come; set by its `faults()`. */
 let retryAtMs = 0;
@@ -311,6 +318,16 @@ const CASES: FaultCase[] = [
     check: (run) => {
       // The 2xx did not come from the API, so only a GET can tell whether the job was rescheduled.
       expect(requestOrder(run).slice(0, 2)).to.deep.equal(["POST", "GET"]);
+    },
+  },
+  {
+    fault: "200 with another job's reschedule result, not applied",
+    faults: () => [{ status: 200, body: JSON.stringify({ outcome: "rescheduled", job: otherJob() }) }],
+    expected: "fails",
+    check: (run) => {
+      // An answer about another job is no answer: the GET shows nothing happened, and nothing is sent again.
+      expect(requestOrder(run)).to.deep.equal(["POST", "GET"]);
+      expect(run.error?.message).to.include(`job ${OTHER_JOB}, not job ${COMPLETED_JOB}`);
     },
   },
   {

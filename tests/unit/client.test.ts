@@ -1039,6 +1039,57 @@ describe("NarrativeJobsClient", () => {
     });
   });
 
+  describe("an answer about another job", () => {
+    it("is refused on GET, naming both job ids", async () => {
+      const api = await startApi((_request, res) => send(res, 200, jobText({ job_id: OTHER_JOB_ID })));
+      const { client } = makeClient(api.url);
+      const error = (await rejection(client.getJob(JOB_ID))) as NarrativeApiError;
+      expect(error).to.be.instanceOf(NarrativeApiError);
+      expect(error.message).to.include(`job ${OTHER_JOB_ID}, not job ${JOB_ID}`);
+      expect(error.jobId).to.equal(JOB_ID);
+      // Not a gateway hiccup: asking again would get the same answer.
+      expect(api.requests).to.have.length(1);
+    });
+
+    it("accepts the job id in another case, as the same UUID", async () => {
+      const api = await startApi((_request, res) =>
+        send(res, 200, jobText({ job_id: JOB_ID.toUpperCase() })),
+      );
+      const { client } = makeClient(api.url);
+      expect((await client.getJob(JOB_ID)).job.job_id).to.equal(JOB_ID.toUpperCase());
+    });
+
+    it("to a reschedule is settled by reading the job, and never POSTed again when the job shows no reschedule", async () => {
+      const api = await startApi((request, res) =>
+        request.method === "POST"
+          ? send(res, 200, rescheduleBody("rescheduled", jobText({ job_id: OTHER_JOB_ID, state: "pending" })))
+          : send(res, 200, jobText()),
+      );
+      const { client } = makeClient(api.url);
+      const error = (await rejection(
+        client.reschedule(JOB_ID, { force: true, baseline: BASELINE }),
+      )) as NarrativeApiError;
+      expect(api.requests.map((request) => request.method)).to.deep.equal(["POST", "GET"]);
+      expect(error).to.be.instanceOf(NarrativeApiError);
+      expect(error.message).to.include(`job ${OTHER_JOB_ID}, not job ${JOB_ID}`);
+      expect(error.message).to.include("Nothing was rescheduled");
+    });
+
+    it("to a reschedule, with the job showing the reschedule, returns the job asked for", async () => {
+      const api = await startApi((request, res) =>
+        request.method === "POST"
+          ? send(res, 200, rescheduleBody("rescheduled", jobText({ job_id: OTHER_JOB_ID, state: "pending" })))
+          : send(res, 200, RESCHEDULED_JOB_TEXT),
+      );
+      const { client } = makeClient(api.url);
+      const result = await client.reschedule(JOB_ID, { force: true, baseline: BASELINE });
+      expect(api.requests.map((request) => request.method)).to.deep.equal(["POST", "GET"]);
+      expect(result).to.deep.include({ outcome: "rescheduled", attempts: 1, verifiedByGet: true });
+      expect(result.job.job_id).to.equal(JOB_ID);
+      expect(result.jobJson).to.equal(RESCHEDULED_JOB_TEXT);
+    });
+  });
+
   describe("the token", () => {
     it("appears in no error message, property or cause, whatever the server echoes", async () => {
       const api = await startApi((request, res) => {
