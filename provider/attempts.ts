@@ -11,8 +11,10 @@ import {
   failureReason,
   giveUp,
   statusFailure,
+  overLimitProblem,
   toError,
   type Answer,
+  type AnswerLimit,
   type Budget,
   type CallContext,
   type ErrorExtra,
@@ -23,7 +25,7 @@ import { isRetried } from "./reschedule-rule";
 import { BAD_BODY_RETRIES, MAX_ATTEMPTS_PER_CALL, backoffDelay, type RetryOptions } from "./retry";
 import { bodyPreview } from "./server-text";
 import { CONFIG_KEYS } from "./settings";
-import type { AttemptTimeout, Exchange, Transport } from "./transport";
+import { isSuccess, type AttemptTimeout, type Exchange, type Transport } from "./transport";
 
 export interface RetryEvent {
   call: string;
@@ -58,11 +60,15 @@ export class Attempts {
     this.#settings = settings;
   }
 
-  /** A call starting now, with a budget of its own unless it runs inside another call's budget. */
+  /**
+   * A call starting now, whose successful answer may hold up to `answerLimit`, with a budget of its own unless it
+   * runs inside another call's budget.
+   */
   call(
     method: "GET" | "POST",
     pathAndQuery: string,
-    jobId: string | undefined,
+    answerLimit: AnswerLimit,
+    jobId?: string,
     budget?: Budget,
   ): CallContext {
     const { apiHost, apiUrlSetting, retryOptions, now } = this.#settings;
@@ -70,8 +76,10 @@ export class Attempts {
     const context: CallContext = {
       call: `${method} ${pathAndQuery}`,
       method,
+      pathAndQuery,
       apiHost,
       apiUrlSetting,
+      answerLimit,
       budget: budget ?? {
         startMs,
         deadlineMs: startMs + retryOptions.totalTimeoutMs,
@@ -94,13 +102,10 @@ export class Attempts {
     return { ms: Math.min(attemptTimeoutMs, remainingMs), byBudget: remainingMs < attemptTimeoutMs };
   }
 
-  exchange(
-    method: "GET" | "POST",
-    pathAndQuery: string,
-    body: string | undefined,
-    timeout: AttemptTimeout,
-  ): Promise<Exchange> {
-    return this.#settings.transport.exchange(method, pathAndQuery, body, timeout);
+  /** One attempt of the call. */
+  exchange(context: CallContext, body: string | undefined, timeout: AttemptTimeout): Promise<Exchange> {
+    const { method, pathAndQuery, answerLimit } = context;
+    return this.#settings.transport.exchange(method, pathAndQuery, body, timeout, answerLimit);
   }
 
   /** A GET under the GET retry policy: retried statuses, network errors and timeouts, and a few bad bodies. */
@@ -108,7 +113,6 @@ export class Attempts {
     context: CallContext,
     parse: (body: string) => Parsed<T>,
   ): Promise<{ value: T; body: string }> {
-    const pathAndQuery = context.call.slice("GET ".length);
     let attempt = 0;
     let badBodies = 0;
     let last: Failure | undefined;
@@ -118,7 +122,7 @@ export class Attempts {
       timeout = this.nextTimeout(context.budget)
     ) {
       attempt++;
-      const exchange = await this.exchange("GET", pathAndQuery, undefined, timeout);
+      const exchange = await this.exchange(context, undefined, timeout);
       let failure: Failure;
       if (readable(exchange)) {
         const parsed = parse(exchange.body);
@@ -157,20 +161,27 @@ export class Attempts {
     if (!isSuccess(exchange.status)) {
       return statusFailure(exchange, this.#settings.token, this.#settings.now());
     }
+    if (exchange.overLimit !== undefined) {
+      // The same request would get the same answer: not retried.
+      return this.badBody(exchange, { problem: overLimitProblem(exchange.overLimit), retried: false });
+    }
     return this.badBody(exchange, { problem: "the body was cut off", retried: true });
   }
 
   /** A 2xx whose body is not what the call returns. */
   badBody(answer: Answer, wrong: { problem: string; retried: boolean }): Failure {
     const { token } = this.#settings;
-    return {
+    const failure: Failure = {
       kind: "bad-body",
       status: answer.status,
       statusText: answer.statusText,
       problem: redact(wrong.problem, token),
-      preview: bodyPreview(answer.body, token),
       retried: wrong.retried,
     };
+    if (answer.body !== undefined) {
+      failure.preview = bodyPreview(answer.body, token);
+    }
+    return failure;
   }
 
   /** Waits before the next attempt, unless the wait or Retry-After would overrun the budget. */
@@ -257,10 +268,6 @@ export class Attempts {
   ): NarrativeError {
     return giveUp(context, attempts, last, this.#settings.now());
   }
-}
-
-export function isSuccess(status: number): boolean {
-  return status >= 200 && status < 300;
 }
 
 /** A 2xx answer whose body was read to its end. */

@@ -5,7 +5,7 @@
  * failure.ts), and the API token appears in neither.
  */
 import { parseJob, parseJobPage, parseRescheduleAnswer } from "./answers";
-import { Attempts, isSuccess, type RetryEvent } from "./attempts";
+import { Attempts, type RetryEvent } from "./attempts";
 import {
   apiBaseUrl,
   checkForce,
@@ -15,7 +15,7 @@ import {
   resolveRetryOptions,
 } from "./client-args";
 import { NarrativeConfigError, NarrativeError, rewrapError, withUnknownOutcome } from "./errors";
-import { failureReason, type Budget, type CallContext, type Failure } from "./failure";
+import { failureReason, overLimitProblem, type Budget, type CallContext, type Failure } from "./failure";
 import {
   mayHaveActed,
   mayStillBeInProgress,
@@ -25,7 +25,7 @@ import {
   type RescheduleEvidence,
 } from "./reschedule-rule";
 import { MAX_ATTEMPTS_PER_CALL } from "./retry";
-import { Transport, type Exchange } from "./transport";
+import { isSuccess, JOB_ANSWER_LIMIT, PAGE_ANSWER_LIMIT, Transport, type Exchange } from "./transport";
 import type { Job, JobPage, JobSnapshot, ListJobsFilters, RescheduleOutcome } from "./types";
 
 export type { RetryEvent } from "./attempts";
@@ -132,7 +132,7 @@ export class NarrativeJobsClient {
   /** One page of the company's jobs. */
   async listJobs(filters: ListJobsFilters = {}): Promise<JobPage> {
     const query = filterQuery(filters).toString();
-    const context = this.attempts.call("GET", query === "" ? "/jobs" : `/jobs?${query}`, undefined);
+    const context = this.attempts.call("GET", query === "" ? "/jobs" : `/jobs?${query}`, PAGE_ANSWER_LIMIT);
     const { value } = await this.attempts.get(context, parseJobPage);
     return value;
   }
@@ -174,7 +174,7 @@ export class NarrativeJobsClient {
     checkForce(options.force, jobId, this.apiHost);
     const pathname = `/jobs/${encodeURIComponent(jobId)}/reschedule`;
     const post: RescheduleCall = {
-      context: { ...this.attempts.call("POST", pathname, jobId), jobId },
+      context: { ...this.attempts.call("POST", pathname, JOB_ANSWER_LIMIT, jobId), jobId },
       force: options.force,
       baseline: options.baseline,
     };
@@ -188,7 +188,7 @@ export class NarrativeJobsClient {
       timeout = this.attempts.nextTimeout(budget)
     ) {
       posts++;
-      const exchange = await this.attempts.exchange("POST", pathname, body, timeout);
+      const exchange = await this.attempts.exchange(post.context, body, timeout);
       if (exchange.kind === "response" && isSuccess(exchange.status)) {
         return this.acceptedReschedule(post, exchange, posts);
       }
@@ -225,8 +225,13 @@ export class NarrativeJobsClient {
     exchange: Extract<Exchange, { kind: "response" }>,
     posts: number,
   ): Promise<RescheduleResult> {
+    // An answer over the limit is no more readable than one that is not a result: reading the job settles both.
     const answer =
-      exchange.body === undefined ? undefined : parseRescheduleAnswer(exchange.body, post.context.jobId);
+      exchange.overLimit !== undefined
+        ? { problem: overLimitProblem(exchange.overLimit), retried: false }
+        : exchange.body === undefined
+          ? undefined
+          : parseRescheduleAnswer(exchange.body, post.context.jobId);
     if (answer !== undefined && "value" in answer) {
       return { ...answer.value, attempts: posts, verifiedByGet: false };
     }
@@ -346,7 +351,13 @@ export class NarrativeJobsClient {
 
   /** GET /jobs/{id}, in a budget of its own or inside a reschedule's. */
   private async fetchJob(jobId: string, budget: Budget | undefined): Promise<JobSnapshot> {
-    const context = this.attempts.call("GET", `/jobs/${encodeURIComponent(jobId)}`, jobId, budget);
+    const context = this.attempts.call(
+      "GET",
+      `/jobs/${encodeURIComponent(jobId)}`,
+      JOB_ANSWER_LIMIT,
+      jobId,
+      budget,
+    );
     const { value, body } = await this.attempts.get(context, (text) => parseJob(text, jobId));
     return { job: value, jobJson: body };
   }

@@ -20,13 +20,17 @@ export interface Budget {
 
 /** One client call: what its errors and retry events name. */
 export interface CallContext {
+  /** "GET /jobs/{id}" with the real id: how messages name the call. */
   call: string;
   method: "GET" | "POST";
+  pathAndQuery: string;
   jobId?: string;
   /** Host (and port) of the API: never the URL, which could carry credentials. */
   apiHost: string;
   /** Where the API URL came from, for hints that say what to check: "narrative:apiUrl", "apiUrl"... */
   apiUrlSetting: string;
+  /** The most a successful answer to this call may hold. */
+  answerLimit: AnswerLimit;
   budget: Budget;
 }
 
@@ -46,7 +50,8 @@ export type Failure =
       status: number;
       statusText: string;
       problem: string;
-      preview: string;
+      /** The start of the body, redacted; undefined when no body was read. */
+      preview?: string;
       /** False when the same request would get the same answer (a body over the size limit). */
       retried: boolean;
     }
@@ -60,14 +65,22 @@ export type Failure =
     }
   | { kind: "timeout"; timeoutMs: number; byBudget: boolean };
 
+/** The most an answer's body may hold, and what it should be, for the message when it holds more. */
+export interface AnswerLimit {
+  bytes: number;
+  what: string;
+}
+
 /** An answer of the API: its status line, the headers the client reads, and its body. */
 export interface Answer {
   status: number;
   statusText: string;
   retryAfter: string | null;
   location: string | null;
-  /** Undefined when the body could not be read to its end (connection dropped, attempt timed out). */
+  /** Undefined when the body could not be read to its end (connection dropped, attempt timed out, too large). */
   body: string | undefined;
+  /** Set when reading stopped because the body went over this limit. */
+  overLimit?: AnswerLimit;
 }
 
 /** What an answer with a status the call does not accept says: detail, logId, the wait it asks for, redirect. */
@@ -185,8 +198,8 @@ function badBodyError(
     extra.next ??
     `A proxy or gateway may be answering in place of the API: check ${context.apiUrlSetting} and try again later.`;
   return new NarrativeApiError(
-    `${told.where} answered ${failure.status} ${failure.statusText} but ${failure.problem}${told.history}; ` +
-      `it starts ${failure.preview}. ${hint}`,
+    `${told.where} answered ${failure.status} ${failure.statusText} but ${failure.problem}${told.history}` +
+      `${failure.preview === undefined ? "" : `; it starts ${failure.preview}`}. ${hint}`,
     {
       ...errorContext(context),
       status: failure.status,
@@ -353,6 +366,19 @@ function errorContext(context: CallContext): { call: string; jobId?: string; api
   return context.jobId === undefined
     ? { call: context.call, apiHost: context.apiHost }
     : { call: context.call, jobId: context.jobId, apiHost: context.apiHost };
+}
+
+/** What was wrong with a body that went over its limit, for "answered 200 OK but <problem>". */
+export function overLimitProblem(limit: AnswerLimit): string {
+  return `the body is over the ${formatBytes(limit.bytes)} limit for ${limit.what}, so reading stopped there`;
+}
+
+/** `1048576` → `"1 MiB"`, `65536` → `"64 KiB"`. */
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) {
+    return `${bytes / (1024 * 1024)} MiB`;
+  }
+  return bytes >= 1024 && bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
 }
 
 function plural(count: number, noun: string): string {

@@ -10,11 +10,34 @@ import * as https from "node:https";
 import * as path from "node:path";
 import fetch from "node-fetch";
 import { redact } from "./redact";
-import { sanitizedCause, type Answer, type Failure } from "./failure";
+import { sanitizedCause, type Answer, type AnswerLimit, type Failure } from "./failure";
 import { networkRule } from "./retry";
 
 /** Idle keep-alive sockets are closed after this, or sooner when the server announces a shorter Keep-Alive. */
 const IDLE_SOCKET_TIMEOUT_MS = 30_000;
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/**
+ * The most a job's answer (GET /jobs/{id}, or a reschedule's result) may hold. A job is about 1–2 KB, its input's
+ * NQL and its failures included; 1 MiB leaves room for one 500 times that, and stops a runaway or hostile answer
+ * long before it costs the provider memory or lands in the state.
+ */
+export const JOB_ANSWER_LIMIT: AnswerLimit = { bytes: MiB, what: "one job (a job is about 1–2 KB)" };
+
+/**
+ * The most a page of GET /jobs may hold: up to 500 jobs, each allowed some 64 KiB (32 MiB in all), far beyond a
+ * usual job's 1–2 KB.
+ */
+export const PAGE_ANSWER_LIMIT: AnswerLimit = { bytes: 32 * MiB, what: "a page of up to 500 jobs" };
+
+/**
+ * The most read of an answer with an error status. The status decides what the client does; the body only
+ * supplies the detail a message quotes (its first 200 characters), and the API's error bodies are a few hundred
+ * bytes.
+ */
+const ERROR_BODY_LIMIT: AnswerLimit = { bytes: 64 * KiB, what: "an error answer" };
 
 /** The limit of one attempt. */
 export interface AttemptTimeout {
@@ -46,12 +69,16 @@ export class Transport {
     this.agent = base.protocol === "https:" ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   }
 
-  /** One request and its whole answer within `timeout`. Never throws. */
+  /**
+   * One request and its whole answer within `timeout`, reading no more of a 2xx body than `limit` (and of an
+   * error's body than ERROR_BODY_LIMIT): past it, reading stops and the connection is closed. Never throws.
+   */
   async exchange(
     method: "GET" | "POST",
     pathAndQuery: string,
     body: string | undefined,
     timeout: AttemptTimeout,
+    limit: AnswerLimit,
   ): Promise<Exchange> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeout.ms);
@@ -88,12 +115,13 @@ export class Transport {
         retryAfter: response.headers.get("retry-after"),
         location: response.headers.get("location"),
       };
-      try {
-        return { kind: "response", ...head, body: await response.text() };
-      } catch {
-        // The status arrived but the body did not: for a 2xx POST that still means the API acted.
-        return { kind: "response", ...head, body: undefined };
+      const bodyLimit = isSuccess(response.status) ? limit : ERROR_BODY_LIMIT;
+      const read = await readBody(response, bodyLimit.bytes, () => controller.abort());
+      if (read === "over-limit") {
+        return { kind: "response", ...head, body: undefined, overLimit: bodyLimit };
       }
+      // Undefined when the status arrived but the body did not: for a 2xx POST that still means the API acted.
+      return { kind: "response", ...head, body: read };
     } finally {
       clearTimeout(timer);
     }
@@ -103,6 +131,45 @@ export class Transport {
   close(): void {
     this.agent.destroy();
   }
+}
+
+export function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+/**
+ * The body as text, counting bytes as they arrive: past `maxBytes` (or a Content-Length announcing more), `stop`
+ * closes the connection so that nothing more is buffered, however much the server would send. Undefined when the
+ * body could not be read to its end.
+ */
+async function readBody(
+  response: Awaited<ReturnType<typeof fetch>>,
+  maxBytes: number,
+  stop: () => void,
+): Promise<string | undefined | "over-limit"> {
+  if (Number(response.headers.get("content-length")) > maxBytes) {
+    stop();
+    return "over-limit";
+  }
+  const stream = response.body;
+  // Closing the connection ends the stream with an error event: expected, so it must not go unhandled.
+  stream.on("error", () => undefined);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      size += bytes.length;
+      if (size > maxBytes) {
+        stop();
+        return "over-limit";
+      }
+      chunks.push(bytes);
+    }
+  } catch {
+    return undefined;
+  }
+  return Buffer.concat(chunks, size).toString("utf8");
 }
 
 function networkFailure(error: unknown, token: string): Extract<Failure, { kind: "network" }> {

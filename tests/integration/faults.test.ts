@@ -331,6 +331,29 @@ const CASES: FaultCase[] = [
     },
   },
   {
+    fault: "200 with a 20 MB body, not applied",
+    faults: () => [{ status: 200, body: "x".repeat(20 * 1024 * 1024) }],
+    expected: "fails",
+    check: (run) => {
+      // Reading stops at the limit; the GET shows nothing happened, and nothing is sent again.
+      expect(requestOrder(run)).to.deep.equal(["POST", "GET"]);
+      expect(run.error?.message).to.include("over the 1 MiB limit");
+    },
+  },
+  ...[
+    { fault: "applied, then answered with a 20 MB body", answer: { bodyBytes: 20 * 1024 * 1024 } },
+    { fault: "applied, then answered with a body that never ends", answer: { endless: true } },
+  ].map(({ fault, answer }): FaultCase => ({
+    fault,
+    faults: () => [answer],
+    expected: "rescheduled",
+    check: (run) => {
+      // Reading stops at 1 MiB; the 2xx says the API acted, and the GET shows it did: nothing is sent again.
+      expect(requestOrder(run)).to.deep.equal(["POST", "GET"]);
+      expect(run.elapsedMs, "no wait for the attempt timeout").to.be.below(ATTEMPT_TIMEOUT_MS);
+    },
+  })),
+  {
     fault: "dropped after applying, then the verifying GET gets 401 (token revoked)",
     faults: () => [{ drop: "after-apply" }],
     getFaults: [{ status: 401 }],

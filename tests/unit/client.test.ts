@@ -1090,6 +1090,135 @@ describe("NarrativeJobsClient", () => {
     });
   });
 
+  describe("an answer too large to be what was asked", () => {
+    const MiB = 1024 * 1024;
+
+    /**
+     * Streams `totalBytes` of filler (or without end) in 64 KiB chunks, one a millisecond, counting what the socket
+     * took until the client closed it.
+     */
+    function streamFiller(
+      res: http.ServerResponse,
+      status: number,
+      totalBytes: number,
+      written: { bytes: number; closedAt?: number },
+      headers: Record<string, string> = {},
+    ): void {
+      const chunk = Buffer.alloc(64 * 1024, "x");
+      res.writeHead(status, { "Content-Type": "application/json", ...headers });
+      res.on("close", () => (written.closedAt ??= Date.now()));
+      const next = (): void => {
+        if (res.destroyed || written.closedAt !== undefined) {
+          return;
+        }
+        if (written.bytes >= totalBytes) {
+          res.end();
+          return;
+        }
+        written.bytes += chunk.length;
+        res.write(chunk, () => setTimeout(next, 1));
+      };
+      next();
+    }
+
+    it("stops reading a 20 MB job at 1 MiB and fails at once, naming the call, the job and the limit", async () => {
+      for (const framing of ["content-length", "chunked"] as const) {
+        const written = { bytes: 0 };
+        const api = await startApi((_request, res) =>
+          streamFiller(
+            res,
+            200,
+            20 * MiB,
+            written,
+            framing === "content-length" ? { "Content-Length": String(20 * MiB) } : {},
+          ),
+        );
+        const { client } = makeClient(api.url, { attemptTimeoutMs: 5_000, totalTimeoutMs: 10_000 });
+        const started = Date.now();
+        const error = (await rejection(client.getJob(JOB_ID))) as NarrativeApiError;
+        expect(error, framing).to.be.instanceOf(NarrativeApiError);
+        expect(error.message, framing)
+          .to.include(
+            `GET /jobs/${JOB_ID} on 127.0.0.1:${api.port} answered 200 OK but the body is over the 1 MiB limit`,
+          )
+          .and.include("a job");
+        expect(api.requests, framing).to.have.length(1);
+        expect(Date.now() - started, framing).to.be.below(2_000);
+        expect(written.bytes, framing).to.be.below(8 * MiB);
+      }
+    });
+
+    it("stops reading an endless body and closes the connection, in well under the attempt timeout", async () => {
+      const written: { bytes: number; closedAt?: number } = { bytes: 0 };
+      const api = await startApi((_request, res) => streamFiller(res, 200, Infinity, written));
+      const { client } = makeClient(api.url, { attemptTimeoutMs: 3_000, totalTimeoutMs: 6_000 });
+      const rssBefore = process.memoryUsage().rss;
+      const started = Date.now();
+      const error = (await rejection(client.getJob(JOB_ID))) as NarrativeApiError;
+      const elapsedMs = Date.now() - started;
+      expect(error).to.be.instanceOf(NarrativeApiError);
+      expect(error.message).to.include("over the 1 MiB limit");
+      expect(elapsedMs).to.be.below(2_000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(written.closedAt, "the server saw the connection closed").to.be.a("number");
+      expect(written.bytes).to.be.below(8 * MiB);
+      expect(process.memoryUsage().rss - rssBefore).to.be.below(64 * MiB);
+    });
+
+    it("reads no more than 64 KiB of an error body: the status decides", async () => {
+      const written = { bytes: 0 };
+      const api = await startApi((request, res) =>
+        request.methodIndex === 0 ? streamFiller(res, 503, Infinity, written) : send(res, 200, jobText()),
+      );
+      const { client, events } = makeClient(api.url, { attemptTimeoutMs: 3_000 });
+      const started = Date.now();
+      const { job } = await client.getJob(JOB_ID);
+      expect(job.job_id).to.equal(JOB_ID);
+      expect(events[0]?.reason).to.equal("503 Service Unavailable");
+      expect(Date.now() - started).to.be.below(2_000);
+      expect(written.bytes).to.be.below(8 * MiB);
+    });
+
+    it("stops reading a page of jobs at 32 MiB", async () => {
+      const written = { bytes: 0 };
+      const api = await startApi((_request, res) =>
+        streamFiller(res, 200, 40 * MiB, written, { "Content-Length": String(40 * MiB) }),
+      );
+      const { client } = makeClient(api.url);
+      const error = await rejection(client.listJobs({ per_page: 500 }));
+      expect(error.message).to.include("GET /jobs?per_page=500").and.include("over the 32 MiB limit");
+      expect(written.bytes).to.be.below(8 * MiB);
+    });
+
+    it("to a reschedule is settled by reading the job, never by a second POST", async () => {
+      for (const applied of [false, true]) {
+        const written: { bytes: number; closedAt?: number } = { bytes: 0 };
+        const api = await startApi((request, res) =>
+          request.method === "POST"
+            ? streamFiller(res, 200, applied ? 20 * MiB : Infinity, written)
+            : send(res, 200, applied ? RESCHEDULED_JOB_TEXT : jobText()),
+        );
+        const { client } = makeClient(api.url, { attemptTimeoutMs: 3_000 });
+        const reschedule = client.reschedule(JOB_ID, { force: true, baseline: BASELINE });
+        if (applied) {
+          expect(await reschedule).to.deep.include({
+            outcome: "rescheduled",
+            attempts: 1,
+            verifiedByGet: true,
+          });
+        } else {
+          const error = await rejection(reschedule);
+          expect(error.message).to.include("over the 1 MiB limit").and.include("Nothing was rescheduled");
+        }
+        expect(
+          api.requests.map((request) => request.method),
+          String(applied),
+        ).to.deep.equal(["POST", "GET"]);
+        expect(written.bytes).to.be.below(8 * MiB);
+      }
+    });
+  });
+
   describe("the token", () => {
     it("appears in no error message, property or cause, whatever the server echoes", async () => {
       const api = await startApi((request, res) => {
