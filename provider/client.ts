@@ -217,8 +217,9 @@ export class NarrativeJobsClient {
   }
 
   /**
-   * A 2xx to a reschedule POST: the API acted on it, so it is never sent again. When its answer is not a
-   * reschedule result (cut off, not JSON, no outcome or job), the job is read to learn what the reschedule did.
+   * A 2xx to a reschedule POST: it is never sent again. When its answer is not a reschedule result of this job
+   * (cut off, over the size limit, not JSON, no outcome or job, another job), the job is read to learn what the
+   * reschedule did.
    */
   private async acceptedReschedule(
     post: RescheduleCall,
