@@ -28,7 +28,8 @@ import {
   type UnfinishedRun,
 } from "./decisions";
 import { waitTimeoutMs, withDefaults, type GivenInputs, type JobRerunInputs } from "./inputs";
-import { NarrativeApiError, NarrativeConfigError, NarrativeError, redact } from "./errors";
+import { NarrativeApiError, NarrativeConfigError, NarrativeError } from "./errors";
+import { redact } from "./redact";
 import type { JobSnapshot } from "./types";
 import { CONFIG_KEYS, ENV_KEYS, resolveSettings, type ConfigSource, type ProviderSettings } from "./settings";
 import { abortableSleep } from "./duration";
@@ -319,6 +320,13 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
         ...(settings.attemptTimeoutMs !== undefined ? { attemptTimeoutMs: settings.attemptTimeoutMs } : {}),
         ...(settings.totalTimeoutMs !== undefined ? { totalTimeoutMs: settings.totalTimeoutMs } : {}),
         apiUrl,
+        // The client's messages name where the URL came from: the resource's input, or the setting.
+        apiUrlSetting:
+          inputs.apiUrl !== undefined
+            ? "apiUrl"
+            : settings.apiUrlSetting === "default"
+              ? "narrative:apiUrl"
+              : settings.apiUrlSetting,
         token: settings.token,
         onRetry: (event) => this.reporter.info(retryLine(event)),
         cancellation: this.cancellation(),

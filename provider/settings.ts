@@ -33,6 +33,8 @@ export const MAX_DURATION = {
 /** What the provider process knows beyond a resource's inputs. Never serialized, never stored in state. */
 export interface ProviderSettings {
   apiUrl: string;
+  /** Where `apiUrl` came from, for messages: the configuration key, the environment variable, or the default. */
+  apiUrlSetting: typeof CONFIG_KEYS.apiUrl | typeof ENV_KEYS.apiUrl | "default";
   token: string | undefined;
   attemptTimeoutMs: number | undefined;
   totalTimeoutMs: number | undefined;
@@ -78,13 +80,21 @@ export function resolveSettings(config: ConfigSource | undefined, env: NodeJS.Pr
     return ms;
   };
   const apiUrl = pick("apiUrl");
+  const apiUrlSetting =
+    apiUrl === undefined
+      ? "default"
+      : config?.get(CONFIG_KEYS.apiUrl) === apiUrl
+        ? CONFIG_KEYS.apiUrl
+        : ENV_KEYS.apiUrl;
   const problem = apiUrl === undefined ? undefined : apiUrlProblem(apiUrl);
   if (problem !== undefined) {
-    const from = config?.get(CONFIG_KEYS.apiUrl) === apiUrl ? CONFIG_KEYS.apiUrl : ENV_KEYS.apiUrl;
-    throw new NarrativeConfigError(`${from} ${problem}. Nothing was sent.`, { property: from });
+    throw new NarrativeConfigError(`${apiUrlSetting} ${problem}. Nothing was sent.`, {
+      property: apiUrlSetting,
+    });
   }
   return {
     apiUrl: apiUrl ?? DEFAULT_API_URL,
+    apiUrlSetting,
     token: pick("token"),
     attemptTimeoutMs: duration("attemptTimeout"),
     totalTimeoutMs: duration("totalTimeout"),

@@ -5,11 +5,9 @@ import {
   NarrativeError,
   NarrativeNetworkError,
   NarrativeTimeoutError,
-  REDACTED,
-  redact,
 } from "../../provider/errors";
 import { statusHint } from "../../provider/failure";
-import { WITHHELD } from "../../provider/redact";
+import { REDACTED, WITHHELD, redact } from "../../provider/redact";
 import { DETAIL_MAX_CHARS, bodyPreview, summarizeErrorBody } from "../../provider/server-text";
 import { TOKEN_ENCODINGS, tokenLeaks } from "../helpers/token-leaks";
 

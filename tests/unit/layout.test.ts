@@ -12,7 +12,7 @@ const PROVIDER = path.resolve(__dirname, "..", "..", "provider");
 
 /** Bottom first. The simulator and the command-line tool are applications of the package, above it all. */
 const LAYERS: readonly (readonly string[])[] = [
-  ["types", "duration", "json", "errors", "api-url", "triggers", "server-text", "answers"],
+  ["types", "duration", "json", "errors", "redact", "api-url", "triggers", "server-text", "answers"],
   ["settings", "retry"],
   ["failure", "reschedule-rule", "transport", "client-args", "attempts"],
   ["client"],

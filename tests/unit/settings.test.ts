@@ -48,6 +48,7 @@ describe("provider settings", () => {
     it("falls back to the default URL and leaves the rest unset when nothing is configured", () => {
       expect(resolveSettings(config({}), {})).to.deep.equal({
         apiUrl: DEFAULT_API_URL,
+        apiUrlSetting: "default",
         token: undefined,
         attemptTimeoutMs: undefined,
         totalTimeoutMs: undefined,
@@ -66,6 +67,7 @@ describe("provider settings", () => {
       );
       expect(settings).to.deep.equal({
         apiUrl: "https://api-dev.narrative.io",
+        apiUrlSetting: "narrative:apiUrl",
         token: TOKEN,
         attemptTimeoutMs: 10_000,
         totalTimeoutMs: 180_000,
@@ -81,6 +83,7 @@ describe("provider settings", () => {
       });
       expect(settings).to.deep.equal({
         apiUrl: "http://127.0.0.1:4010",
+        apiUrlSetting: "NARRATIVE_API_URL",
         token: TOKEN,
         attemptTimeoutMs: 5_000,
         totalTimeoutMs: 90_000,
@@ -98,6 +101,7 @@ describe("provider settings", () => {
         resolveSettings(config({ "narrative:apiUrl": "https://from-config.example" }), env),
       ).to.deep.equal({
         apiUrl: "https://from-config.example",
+        apiUrlSetting: "narrative:apiUrl",
         token: "env-token",
         attemptTimeoutMs: 1_000,
         totalTimeoutMs: 60_000,
@@ -128,6 +132,7 @@ describe("provider settings", () => {
       );
       expect(settings).to.deep.equal({
         apiUrl: "https://api-dev.narrative.io",
+        apiUrlSetting: "NARRATIVE_API_URL",
         token: TOKEN,
         attemptTimeoutMs: 2_000,
         totalTimeoutMs: 20_000,
@@ -143,6 +148,7 @@ describe("provider settings", () => {
       });
       expect(settings).to.deep.equal({
         apiUrl: DEFAULT_API_URL,
+        apiUrlSetting: "default",
         token: undefined,
         attemptTimeoutMs: undefined,
         totalTimeoutMs: undefined,
@@ -152,6 +158,7 @@ describe("provider settings", () => {
     it("works without any configuration, as older CLIs that never call configure()", () => {
       expect(resolveSettings(undefined, { NARRATIVE_API_TOKEN: TOKEN })).to.deep.equal({
         apiUrl: DEFAULT_API_URL,
+        apiUrlSetting: "default",
         token: TOKEN,
         attemptTimeoutMs: undefined,
         totalTimeoutMs: undefined,
