@@ -276,6 +276,20 @@ export class NarrativeJobsClient {
     return value;
   }
 
+  /** One page as `listJobs` reads it, with the exact response text: integers beyond 2^53 survive only there. */
+  async listJobsPage(filters: ListJobsFilters = {}): Promise<{ page: JobPage; pageJson: string }> {
+    const query = filterQuery(filters).toString();
+    const pathAndQuery = query === "" ? "/jobs" : `/jobs?${query}`;
+    const context: CallContext = { call: `GET ${pathAndQuery}`, method: "GET", budget: this.startBudget() };
+    const { value, body } = await this.getWithRetry(
+      context,
+      pathAndQuery,
+      parseJobPage,
+      "not a page of jobs",
+    );
+    return { page: value, pageJson: body };
+  }
+
   /**
    * Every job matching `filters`, page after page by offset. Jobs created while walking shift later pages, so a
    * job already yielded is not yielded again.
