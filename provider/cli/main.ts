@@ -88,7 +88,8 @@ function interruption(signal: AbortSignal): Promise<ExitCode> {
   });
 }
 
-function reportFailure(error: unknown, output: Output, command?: string): ExitCode {
+/** Prints why a command line failed and gives its exit code. */
+export function reportFailure(error: unknown, output: Output, command?: string): ExitCode {
   if (error instanceof CliUsageError) {
     output.error(error.message);
     const about = error.command ?? command;
