@@ -1,6 +1,7 @@
 /** What each `narrative-jobs` command does, on the package's own client and wait loop. */
 import { MAX_PER_PAGE, type FetchedJob, type NarrativeJobsClient } from "../client";
 import { formatDuration } from "../duration";
+import type { LosslessObject } from "../json";
 import { abortableSleep, jobReached, shortId, waitForJob } from "../wait";
 import type { Command, ListFilters } from "./args";
 import { EXIT_CODES, type ExitCode } from "./exit-codes";
@@ -69,7 +70,7 @@ export function listPageSize(limit: number): number {
 async function list(filters: ListFilters, limit: number, context: CommandContext): Promise<ExitCode> {
   const { client, output, json } = context;
   const perPage = listPageSize(limit);
-  const jobs = [];
+  const jobs: LosslessObject[] = [];
   const shownIds = new Set<string>();
   let received = 0;
   let totalRecords: unknown;
