@@ -110,7 +110,7 @@ export function checkForce(force: unknown, jobId: string, apiHost: string): asse
 }
 
 /** `GET /jobs` returns at most this many jobs a page. */
-const MAX_PER_PAGE = 500;
+export const MAX_PER_PAGE = 500;
 const JOB_ORDERS: readonly JobOrder[] = [
   "created_at_asc",
   "created_at_desc",

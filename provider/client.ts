@@ -131,10 +131,15 @@ export class NarrativeJobsClient {
 
   /** One page of the company's jobs. */
   async listJobs(filters: ListJobsFilters = {}): Promise<JobPage> {
+    return (await this.listJobsPage(filters)).page;
+  }
+
+  /** One page as `listJobs` reads it, with the exact response text: integers beyond 2^53 survive only there. */
+  async listJobsPage(filters: ListJobsFilters = {}): Promise<{ page: JobPage; pageJson: string }> {
     const query = filterQuery(filters).toString();
     const context = this.attempts.call("GET", query === "" ? "/jobs" : `/jobs?${query}`, PAGE_ANSWER_LIMIT);
-    const { value } = await this.attempts.get(context, parseJobPage);
-    return value;
+    const { value, body } = await this.attempts.get(context, parseJobPage);
+    return { page: value, pageJson: body };
   }
 
   /**

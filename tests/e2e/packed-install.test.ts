@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
 import { distinctiveToken, PulumiWorkspace, REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
+import { npmInstall, packPackage } from "./packing";
 import { jobRerunProgram } from "./programs";
 import { skipTheRestAfterAFailure } from "./support";
 import { casesOneToThree, type LifecycleContext } from "./steps";
@@ -25,7 +26,6 @@ describe("e2e: 10. installed from the npm tarball into a fresh program outside t
 
   const token = distinctiveToken("packed");
   let tempDirs: string[] = [];
-  let tarball: string;
   let programDir: string;
   let sim: Simulator;
   let workspace: PulumiWorkspace;
@@ -34,19 +34,9 @@ describe("e2e: 10. installed from the npm tarball into a fresh program outside t
   before(async function () {
     // npm install may fetch @pulumi/pulumi and its dependencies from the registry.
     this.timeout(600_000);
-    if (!existsSync(path.join(REPO_ROOT, "lib", "index.js"))) {
-      throw new Error("lib/ is missing: run `npm run build` first (npm test does)");
-    }
-    const packDir = await fs.mkdtemp(path.join(os.tmpdir(), "narrative-e2e-pack-"));
-    tempDirs.push(packDir);
-    const packed = await runCommand("npm", ["pack", "--json", "--pack-destination", packDir], {
-      cwd: REPO_ROOT,
-    });
-    const [manifest] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
-    if (manifest === undefined) {
-      throw new Error(`npm pack printed no manifest:\n${packed.output}`);
-    }
-    tarball = path.join(packDir, manifest.filename);
+    const packed = await packPackage();
+    tempDirs.push(packed.dir);
+    const tarball = packed.tarball;
 
     programDir = await fs.mkdtemp(path.join(os.tmpdir(), "narrative-e2e-user-program-"));
     tempDirs.push(programDir);
@@ -55,11 +45,7 @@ describe("e2e: 10. installed from the npm tarball into a fresh program outside t
       dir: programDir,
       program: jobRerunProgram({ resourceName: RESOURCE_NAME }),
     });
-    await runCommand(
-      "npm",
-      ["install", "--no-audit", "--no-fund", "--prefer-offline", "--no-package-lock", tarball, PULUMI_SDK],
-      { cwd: programDir, timeoutMs: 540_000 },
-    );
+    await npmInstall(programDir, [tarball, PULUMI_SDK]);
 
     sim = await startSimulator({ frozen: true, token });
     await workspace.configureNarrative(sim.url, token);
