@@ -18,15 +18,31 @@ import {
 } from "./inputs";
 import { parseExact } from "./json";
 import { triggersEqual } from "./triggers";
-import type { Job, JobSnapshot, RescheduleOutcome } from "./types";
+import { isTerminalJobState, type Job, type JobSnapshot, type RescheduleOutcome } from "./types";
 import type { WaitEnd } from "./wait";
 
 export type UnfinishedRun = "follow" | "rerun" | "verify";
 
+/**
+ * What the last reschedule of a JobRerun came to: the API's own outcome for a reschedule this stack sent and saw
+ * confirmed, or `run_observed` for a run the job shows but this stack cannot confirm as its own (a reschedule
+ * whose answer was lost, another stack's, or one from a deployment that was killed).
+ */
+export type RerunOutcome = RescheduleOutcome | "run_observed";
+
+/**
+ * The version of the stored shape. 1: every figure at the top level (no `status`); 2: `status` without a
+ * version; 3: `status.schemaVersion`, `deployedJob`, and the `run_observed` outcome. `outputsFromState` reads
+ * them all.
+ */
+export const STATE_SCHEMA_VERSION = 3;
+
 /** What a JobRerun saw and did, stored as one output so that a program registers one property for all of it. */
 export interface JobRerunStatus {
+  /** The stored shape's version (STATE_SCHEMA_VERSION); absent in states written before it existed. */
+  schemaVersion?: number;
   /** What the last reschedule did; absent until the resource has rescheduled the job once. */
-  outcome?: RescheduleOutcome;
+  outcome?: RerunOutcome;
   /** The job's state when the API was last asked. */
   state: string;
   /**
@@ -45,16 +61,23 @@ export interface JobRerunStatus {
    * nothing is owed.
    */
   unfinishedRun?: UnfinishedRun;
+  /**
+   * The job as this stack's last create or update left it, kept only once a refresh has replaced `jobJson`: the
+   * baseline `runSince` judges against, which a refresh must not move.
+   */
+  deployedJob?: JobMarks;
 }
 
 /** The members of `JobRerunStatus`, which `storedOutputs` moves under `status`. */
 const STATUS_KEYS = [
+  "schemaVersion",
   "outcome",
   "state",
   "jobJson",
   "rescheduleCount",
   "lastRescheduledAt",
   "unfinishedRun",
+  "deployedJob",
 ] as const satisfies readonly (keyof JobRerunStatus)[];
 
 /** The inputs as stored: with their defaults, and the API URL the resource talked to (input or configuration). */
@@ -114,37 +137,87 @@ export function diffInputs(
   const changed = changedInputs(olds, news, effective);
   const replaces = changed.filter((name) => JOB_RERUN_INPUTS[name].onChange === "replace");
   return {
-    // A run left unfinished by the last deployment is owed a follow-up even when no input changed.
-    changes: changed.length > 0 || olds.unfinishedRun !== undefined,
+    // A run left unfinished by the last deployment is owed a follow-up even when no input changed; and a
+    // version-1 state must be rewritten (without a request) because a program cannot read its outputs: it
+    // registers only `status`, and @pulumi/pulumi drops stored outputs a program did not register.
+    changes: changed.length > 0 || olds.unfinishedRun !== undefined || olds.schemaVersion === 1,
     replaces,
     deleteBeforeReplace: false,
   };
 }
 
-export type UpdatePlan = "reschedule" | "verify" | "follow" | "nothing";
+export type UpdatePlan = "reschedule" | "follow" | "nothing";
 
 /**
- * What an update does. New triggers always reschedule. With the same triggers, a run the last deployment left
- * unfinished is followed (never rescheduled twice) and a run that failed is rescheduled again; anything else
- * only rewrites the state.
+ * What an update does. New triggers reschedule, and so does a run that failed (`rerun`) or a reschedule whose
+ * answer was lost (`verify`); every reschedule first reads the job (see `runSince`). With the same triggers, a run
+ * the last deployment left unfinished is followed (never rescheduled twice); anything else only rewrites the
+ * state.
  */
 export function planUpdate(olds: Partial<JobRerunOutputs>, news: JobRerunInputs): UpdatePlan {
-  if (!triggersEqual(olds.triggers, news.triggers) || olds.unfinishedRun === "rerun") {
+  if (
+    !triggersEqual(olds.triggers, news.triggers) ||
+    olds.unfinishedRun === "rerun" ||
+    olds.unfinishedRun === "verify"
+  ) {
     return "reschedule";
-  }
-  if (olds.unfinishedRun === "verify") {
-    return "verify";
   }
   return olds.unfinishedRun === "follow" && news.waitFor !== "none" ? "follow" : "nothing";
 }
 
+/** What `runSince` compares: the job as this stack's last deployment left it. */
+export type JobMarks = Pick<Job, "state" | "updated_at" | "executor">;
+
+/** The marks of a job, as `status.deployedJob` stores them. */
+export function jobMarks(job: Job): JobMarks {
+  return withoutUndefined({ state: job.state, updated_at: job.updated_at, executor: job.executor }) as JobMarks;
+}
+
 /**
- * Whether a reschedule whose answer was lost in an earlier deployment took effect, from the job now and the
- * job as it was before that reschedule. Any change since then (a new `updated_at` or state) means a run
- * started after the triggers changed, so rescheduling again would run the job twice.
+ * THE RUN-SINCE RULE, applied before every reschedule: whether the job shows a run that started after this
+ * stack's last deployment left it (`before`), judged from the job now. A deployment killed without a word
+ * (SIGKILL, a CI time limit) after its POST reached the API leaves no trace in the state; the job is the only
+ * evidence. A run started since shows as:
+ * - a job pending now, with a new `updated_at`: it was reset (rescheduled) since;
+ * - a job running now, on another executor than before, or after being finished before: picked up since;
+ * - a job finished now that was already finished before, with a new `updated_at`: a whole run since.
+ * A job that went on from pending to running or finished, as the recorded run would, is no such evidence.
+ *
+ * The client's evidence rule (reschedule-rule.ts) answers a narrower question seconds after a POST whose answer
+ * was lost, against the job read just before that POST; this one spans the time between two deployments, so it
+ * also accepts a run that has finished since.
  */
-export function rescheduleTookEffect(before: Job, now: Job): boolean {
-  return now.updated_at !== before.updated_at || now.state !== before.state;
+export function runSince(before: JobMarks, now: Job): boolean {
+  if (now.updated_at === before.updated_at) {
+    return false;
+  }
+  const wasFinished = isTerminalJobState(before.state);
+  switch (now.state) {
+    case "pending":
+      return true;
+    case "running":
+      return (
+        wasFinished || (before.state === "running" && (now.executor ?? null) !== (before.executor ?? null))
+      );
+    default:
+      return isTerminalJobState(now.state) && wasFinished;
+  }
+}
+
+/** The job a reschedule is judged against: as the last deployment left it, which a refresh does not move. */
+export function deployedJob(olds: JobRerunOutputs): JobMarks {
+  return olds.deployedJob ?? jobMarks(olds.job);
+}
+
+/** The line printed when `runSince` found a run this stack did not record, and it follows that run. */
+export function runSinceWarning(before: JobMarks, now: Job): string {
+  return (
+    `job ${now.job_id} is ${now.state} (updated ${now.updated_at ?? "at an unknown time"}) and was ` +
+    `${before.state} (updated ${before.updated_at ?? "at an unknown time"}) when this stack last deployed: ` +
+    `a run started since that this stack did not record, such as one from a deployment that was killed. ` +
+    `Following that run instead of rescheduling the job again (outcome run_observed); set ` +
+    `onUnrecordedRun: "reschedule" to reschedule anyway`
+  );
 }
 
 /** How a wait ended, as the deployment must record it. */
@@ -188,7 +261,7 @@ export function waitVerdict(
 }
 
 export interface RescheduleRecord extends JobSnapshot {
-  outcome: RescheduleOutcome;
+  outcome: RerunOutcome;
   /** When the provider saw the API confirm it, as an ISO 8601 UTC timestamp. */
   at: string;
 }
@@ -206,6 +279,7 @@ export function rerunOutputs(
   return withoutUndefined({
     ...givenInputs(inputs),
     apiUrl,
+    schemaVersion: STATE_SCHEMA_VERSION,
     job: seen.job,
     jobJson: seen.jobJson,
     state: seen.job.state,
@@ -213,6 +287,9 @@ export function rerunOutputs(
     unfinishedRun,
     outcome: reschedule?.outcome ?? previous?.outcome,
     lastRescheduledAt: applied ? reschedule.at : previous?.lastRescheduledAt,
+    // An update that read nothing (`seen` is the stored job itself) leaves the baseline where it was; a
+    // deployment that talked to the API leaves the job as it saw it.
+    deployedJob: seen === previous ? previous.deployedJob : undefined,
   }) as JobRerunOutputs;
 }
 
@@ -228,15 +305,16 @@ export function storedOutputs(outputs: JobRerunOutputs): StoredOutputs {
 }
 
 /**
- * The outputs as the decisions use them, from what the state holds. A state written before `status` existed
- * (0.1.0 development builds stored every figure, and the parsed job, at the top level) passes through as it is.
+ * The outputs as the decisions use them, from any stored shape (see STATE_SCHEMA_VERSION). A state written
+ * before `status` existed (version 1: every figure, and the parsed job, at the top level) passes through as it
+ * is; version 2 lacks only the fields version 3 added, all of them optional.
  */
 export function outputsFromState(stored: Partial<StoredOutputs>): Partial<JobRerunOutputs> {
   const { status, ...inputs } = stored;
   if (status === undefined || status === null) {
-    return inputs;
+    return { ...inputs, schemaVersion: 1 };
   }
-  return { ...inputs, ...status, job: parseExact(status.jobJson) as Job };
+  return { schemaVersion: 2, ...inputs, ...status, job: parseExact(status.jobJson) as Job };
 }
 
 function withoutUndefined<T extends object>(object: T): T {
@@ -245,7 +323,19 @@ function withoutUndefined<T extends object>(object: T): T {
 
 /** After a refresh: the job as the API returns it now; everything the resource did stays as it was. */
 export function refreshedOutputs(olds: JobRerunOutputs, seen: JobSnapshot): JobRerunOutputs {
-  return { ...olds, job: seen.job, jobJson: seen.jobJson, state: seen.job.state };
+  const outputs: JobRerunOutputs = {
+    ...olds,
+    schemaVersion: STATE_SCHEMA_VERSION,
+    job: seen.job,
+    jobJson: seen.jobJson,
+    state: seen.job.state,
+  };
+  if (seen.jobJson !== olds.jobJson) {
+    // A refresh shows the job as it is now but must not move the baseline a later reschedule is judged by:
+    // after a killed deployment, the refreshed job is the evidence of the run it started.
+    outputs.deployedJob = deployedJob(olds);
+  }
+  return outputs;
 }
 
 /** The line printed when a reschedule without force left a finished job alone. */

@@ -46,7 +46,17 @@ export interface JobRerunInputValues {
    * true when `waitFor` is `"terminal"`.
    */
   failOnJobFailure?: boolean;
+  /**
+   * What `pulumi up` does when, about to reschedule, it finds the job pending, running or finished in a run that
+   * started after this stack's last deployment and that this stack did not record: most often the run of a
+   * deployment killed after its reschedule reached the API. `"follow"` (default) takes that run as this change's
+   * run and sends nothing, so a job is never rescheduled twice or restarted; `"reschedule"` reschedules anyway,
+   * for jobs that other systems also rerun and whose every trigger change must get a run of its own.
+   */
+  onUnrecordedRun?: OnUnrecordedRun;
 }
+
+export type OnUnrecordedRun = "follow" | "reschedule";
 
 export type InputName = keyof JobRerunInputValues;
 
@@ -68,6 +78,7 @@ interface InputDefinition<T> {
 }
 
 const WAIT_FOR_VALUES: readonly WaitFor[] = ["none", "running", "terminal"];
+const ON_UNRECORDED_RUN_VALUES: readonly OnUnrecordedRun[] = ["follow", "reschedule"];
 
 export const JOB_RERUN_INPUTS = {
   jobId: {
@@ -96,16 +107,14 @@ export const JOB_RERUN_INPUTS = {
       return problem === undefined ? undefined : `apiUrl ${problem}`;
     },
   },
-  waitFor: {
-    onChange: "record",
-    default: "none",
-    problem: (value) =>
-      WAIT_FOR_VALUES.includes(value as WaitFor)
-        ? undefined
-        : `waitFor must be one of ${WAIT_FOR_VALUES.map((v) => `"${v}"`).join(", ")}; got ${describe(value)}`,
-  },
+  waitFor: { onChange: "record", default: "none", problem: oneOfProblem("waitFor", WAIT_FOR_VALUES) },
   timeout: { onChange: "record", problem: timeoutProblem },
   failOnJobFailure: { onChange: "record", problem: booleanProblem("failOnJobFailure") },
+  onUnrecordedRun: {
+    onChange: "record",
+    default: "follow",
+    problem: oneOfProblem("onUnrecordedRun", ON_UNRECORDED_RUN_VALUES),
+  },
 } as const satisfies { [K in InputName]-?: InputDefinition<NonNullable<JobRerunInputValues[K]>> };
 
 export const INPUT_NAMES = Object.keys(JOB_RERUN_INPUTS) as InputName[];
@@ -215,6 +224,13 @@ export function changedInputs(
 function booleanProblem(name: InputName): (value: unknown) => string | undefined {
   return (value) =>
     typeof value === "boolean" ? undefined : `${name} must be true or false; got ${describe(value)}`;
+}
+
+function oneOfProblem(name: InputName, values: readonly string[]): (value: unknown) => string | undefined {
+  return (value) =>
+    values.includes(value as string)
+      ? undefined
+      : `${name} must be one of ${values.map((v) => `"${v}"`).join(", ")}; got ${describe(value)}`;
 }
 
 function timeoutProblem(timeout: unknown): string | undefined {

@@ -18,7 +18,9 @@ import {
   planUpdate,
   refreshedOutputs,
   rerunOutputs,
-  rescheduleTookEffect,
+  deployedJob,
+  runSince,
+  runSinceWarning,
   skippedTerminalWarning,
   storedOutputs,
   waitVerdict,
@@ -152,19 +154,36 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
       // Only inputs such as force or apiUrl changed: nothing to send, the state records the new values.
       return { outs: storedOutputs(rerunOutputs(news, apiUrl, olds, undefined, olds)) };
     }
-    let reschedule: RescheduleRecord | undefined;
-    if (plan === "verify") {
-      // The last deployment lost the answer to its reschedule: look before sending it again.
-      const seen = await client.getJob(news.jobId);
-      reschedule = rescheduleTookEffect(olds.job, seen.job)
-        ? { outcome: "rescheduled", ...seen, at: this.now().toISOString() }
-        : await this.reschedule(client, news, olds, olds);
-    } else if (plan === "reschedule") {
-      reschedule = await this.reschedule(client, news, olds, olds);
-    }
+    const reschedule =
+      plan === "reschedule" ? await this.rescheduleUnlessRunSince(client, news, olds) : undefined;
     return {
       outs: storedOutputs(await this.followRun(client, news, apiUrl, reschedule ?? olds, reschedule, olds)),
     };
+  }
+
+  /**
+   * Reads the job before rescheduling it: when it shows a run started since this stack's last deployment (the
+   * run-since rule), that run is followed instead of sending another reschedule, unless the resource says
+   * otherwise. This is what keeps a job from being rescheduled twice, or restarted, after a deployment that was
+   * killed after its reschedule reached the API, since such a deployment leaves nothing in the state.
+   */
+  private async rescheduleUnlessRunSince(
+    client: NarrativeJobsClient,
+    news: JobRerunInputs,
+    olds: JobRerunOutputs,
+  ): Promise<RescheduleRecord> {
+    const now = await client.getJob(news.jobId);
+    const before = deployedJob(olds);
+    if (runSince(before, now.job)) {
+      if (news.onUnrecordedRun === "follow") {
+        this.reporter.warn(runSinceWarning(before, now.job));
+        return { outcome: "run_observed", ...now, at: this.now().toISOString() };
+      }
+      this.reporter.info(
+        `job ${news.jobId} shows a run since this stack last deployed; rescheduling anyway (onUnrecordedRun: "reschedule")`,
+      );
+    }
+    return this.reschedule(client, news, now, olds);
   }
 
   /**
@@ -283,7 +302,9 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
       this.reporter.warn(skippedTerminalWarning(result.job));
     }
     return {
-      outcome: result.outcome,
+      // A reschedule seen only by reading the job may be another stack's: it is recorded as observed, and not
+      // counted as this stack's own.
+      outcome: result.verifiedByGet && result.outcome === "rescheduled" ? "run_observed" : result.outcome,
       job: result.job,
       jobJson: result.jobJson,
       at: this.now().toISOString(),

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { JobRerunStatus, UnfinishedRun } from "./decisions";
-import type { JobRerunInputValues, WaitFor } from "./inputs";
+import type { JobRerunStatus, RerunOutcome, UnfinishedRun } from "./decisions";
+import type { JobRerunInputValues } from "./inputs";
 import { parseExact } from "./json";
 import { JOB_RERUN_TYPE, PROVIDER_TEXT } from "./shim";
 import { triggersProblem } from "./triggers";
-import type { Job, JsonValue, RescheduleOutcome } from "./types";
+import type { Job, JsonValue } from "./types";
 
 /**
  * A JobRerun's arguments: each input of inputs.ts as a Pulumi input. `triggers` takes any value at compile time
@@ -24,17 +24,20 @@ export type JobRerunArgs = {
  * `state` and the others are read from it. Each property a program registers costs @pulumi/pulumi four
  * promises with a stack trace apiece, so registering them one by one made large previews markedly slower.
  */
+/**
+ * Each input as an output of the resource: the optional ones are present when the program gives them (the stored
+ * value, with its default, is in the state).
+ */
+export type JobRerunInputOutputs = {
+  readonly [K in keyof JobRerunInputValues]: pulumi.Output<NonNullable<JobRerunInputValues[K]>>;
+};
+
+// The class's input outputs come from the input table's types, so that a new input needs no line here.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface JobRerun extends JobRerunInputOutputs {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class JobRerun extends pulumi.CustomResource {
-  declare readonly jobId: pulumi.Output<string>;
-  declare readonly triggers: pulumi.Output<JsonValue>;
-  /** Present when given; the stored value (with its default) is in the state. */
-  declare readonly force?: pulumi.Output<boolean>;
-  declare readonly runOnCreate?: pulumi.Output<boolean>;
-  /** Present when given: the API base URL the resource talks to. */
-  declare readonly apiUrl?: pulumi.Output<string>;
-  declare readonly waitFor?: pulumi.Output<WaitFor>;
-  declare readonly timeout?: pulumi.Output<number | string>;
-  declare readonly failOnJobFailure?: pulumi.Output<boolean>;
   /** Everything the resource saw and did, as stored; the getters below read single figures from it. */
   declare readonly status: pulumi.Output<JobRerunStatus>;
 
@@ -67,8 +70,12 @@ export class JobRerun extends pulumi.CustomResource {
     );
   }
 
-  /** What the last reschedule did: `rescheduled`, `skipped_terminal`, or undefined before the first one. */
-  get outcome(): pulumi.Output<RescheduleOutcome | undefined> {
+  /**
+   * What the last reschedule came to: `rescheduled` or `skipped_terminal` (the API's answer to this stack's
+   * reschedule), `run_observed` (a run the job showed that this stack cannot confirm as its own, followed instead
+   * of rescheduling again), or undefined before the first one.
+   */
+  get outcome(): pulumi.Output<RerunOutcome | undefined> {
     return this.figure("outcome", (status) => status.outcome);
   }
 

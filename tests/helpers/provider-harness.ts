@@ -67,6 +67,7 @@ export function rerunInputs(overrides: Partial<JobRerunInputs> = {}): JobRerunIn
     force: true,
     runOnCreate: false,
     waitFor: "none",
+    onUnrecordedRun: "follow",
     ...overrides,
   };
 }

@@ -173,9 +173,23 @@ describe("JobRerun provider against the simulator", () => {
       // As stored: the inputs with their defaults for diff, the rest under status, the job once (as text).
       const stored = result.outs as StoredOutputs;
       expect(Object.keys(stored).sort()).to.deep.equal(
-        ["apiUrl", "force", "jobId", "runOnCreate", "status", "triggers", "waitFor"].sort(),
+        [
+          "apiUrl",
+          "force",
+          "jobId",
+          "onUnrecordedRun",
+          "runOnCreate",
+          "status",
+          "triggers",
+          "waitFor",
+        ].sort(),
       );
-      expect(Object.keys(stored.status).sort()).to.deep.equal(["jobJson", "rescheduleCount", "state"]);
+      expect(Object.keys(stored.status).sort()).to.deep.equal([
+        "jobJson",
+        "rescheduleCount",
+        "schemaVersion",
+        "state",
+      ]);
     });
 
     it("fills in the defaults of inputs not given: force, runOnCreate false, waitFor none", async () => {

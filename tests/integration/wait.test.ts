@@ -141,7 +141,12 @@ describe("JobRerun waiting for the rerun", () => {
 
   it("records the run to follow when reading the job fails after the reschedule was applied", async () => {
     await start();
-    h.sim.fault(`GET /jobs/${COMPLETED_JOB}`, ...Array.from({ length: 200 }, () => ({ status: 500 })));
+    // The first read (before the reschedule: the run-since rule) is served; every read after it fails.
+    h.sim.fault(
+      `GET /jobs/${COMPLETED_JOB}`,
+      { latencyMs: 0 },
+      ...Array.from({ length: 200 }, () => ({ status: 500 })),
+    );
     const error = await expectFailure(
       h.provider.update(COMPLETED_JOB, created, rerunInputs({ triggers: "v2", waitFor: "terminal" })),
     );

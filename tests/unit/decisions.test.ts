@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import {
-  rescheduleTookEffect,
+  runSince,
+  STATE_SCHEMA_VERSION,
   checkInputs,
   diffInputs,
   outputsFromState,
@@ -66,6 +67,7 @@ function inputs(overrides: Partial<JobRerunInputs> = {}): JobRerunInputs {
     force: INPUT_DEFAULTS.force,
     runOnCreate: INPUT_DEFAULTS.runOnCreate,
     waitFor: INPUT_DEFAULTS.waitFor,
+    onUnrecordedRun: INPUT_DEFAULTS.onUnrecordedRun,
     ...overrides,
   };
 }
@@ -86,6 +88,8 @@ function previousOutputs(overrides: Partial<JobRerunOutputs> = {}): JobRerunOutp
     rescheduleCount: 1,
     lastRescheduledAt: "2024-05-01T10:00:00.000Z",
     waitFor: "none",
+    onUnrecordedRun: "follow",
+    schemaVersion: STATE_SCHEMA_VERSION,
     ...overrides,
   };
 }
@@ -140,6 +144,7 @@ describe("JobRerun decisions", () => {
         force: true,
         runOnCreate: false,
         waitFor: "none",
+        onUnrecordedRun: "follow",
       });
       expect(withDefaults({ jobId: JOB_ID, triggers: "v1", force: false, waitFor: "terminal" })).to.include({
         force: false,
@@ -836,6 +841,8 @@ describe("JobRerun decisions", () => {
         state: "completed",
         rescheduleCount: 0,
         waitFor: "none",
+        onUnrecordedRun: "follow",
+        schemaVersion: STATE_SCHEMA_VERSION,
       });
       expect(outs).not.to.have.property("outcome");
       expect(outs).not.to.have.property("lastRescheduledAt");
@@ -987,7 +994,9 @@ describe("JobRerun decisions", () => {
         apiUrl: DEFAULT_API_URL,
         waitFor: "none",
         timeout: "2h",
+        onUnrecordedRun: "follow",
         status: {
+          schemaVersion: STATE_SCHEMA_VERSION,
           outcome: "rescheduled",
           state: outputs.state,
           jobJson: outputs.jobJson,
@@ -1006,7 +1015,12 @@ describe("JobRerun decisions", () => {
         ...created
       } = previousOutputs({ rescheduleCount: 0 });
       const status = storedOutputs(created).status;
-      expect(Object.keys(status).sort()).to.deep.equal(["jobJson", "rescheduleCount", "state"]);
+      expect(Object.keys(status).sort()).to.deep.equal([
+        "jobJson",
+        "rescheduleCount",
+        "schemaVersion",
+        "state",
+      ]);
     });
 
     it("reads back exactly what it stored, the job parsed from its text", () => {
@@ -1014,9 +1028,24 @@ describe("JobRerun decisions", () => {
       expect(outputsFromState(storedOutputs(outputs))).to.deep.equal(outputs);
     });
 
-    it("reads a state from a build that stored every figure at the top level as it is", () => {
-      const flat = previousOutputs();
-      expect(outputsFromState(flat as never)).to.deep.equal(flat);
+    it("reads a state from a build that stored every figure at the top level as it is, marked version 1", () => {
+      const { schemaVersion: _version, ...flat } = previousOutputs();
+      expect(outputsFromState(flat as never)).to.deep.equal({ ...flat, schemaVersion: 1 });
+    });
+
+    it("reads a version-2 state (status without a version) as version 2", () => {
+      const { schemaVersion: _version, ...outputs } = previousOutputs();
+      const stored = storedOutputs(outputs as JobRerunOutputs);
+      expect(stored.status).not.to.have.property("schemaVersion");
+      expect(outputsFromState(stored)).to.deep.equal({ ...outputs, schemaVersion: 2 });
+    });
+
+    it("asks for a rewrite (an update that sends nothing) of a version-1 state only", () => {
+      const { schemaVersion: _version, ...flat } = previousOutputs();
+      const news = { ...inputs(), triggers: flat.triggers };
+      expect(diffInputs(outputsFromState(flat as never), news, DEFAULT_API_URL).changes).to.equal(true);
+      const v2 = storedOutputs(flat as JobRerunOutputs);
+      expect(diffInputs(outputsFromState(v2), news, DEFAULT_API_URL).changes).to.equal(false);
     });
   });
 
@@ -1033,7 +1062,14 @@ describe("JobRerun decisions", () => {
         brand_new_field: [1, { deep: true }],
       });
       const outs = refreshedOutputs(olds, seen);
-      expect(outs).to.deep.equal({ ...olds, job: seen.job, jobJson: seen.jobJson, state: "running" });
+      expect(outs).to.deep.equal({
+        ...olds,
+        job: seen.job,
+        jobJson: seen.jobJson,
+        state: "running",
+        // The baseline for the run-since rule stays the job as the last deployment left it.
+        deployedJob: { state: "completed", updated_at: olds.job.updated_at, executor: olds.job.executor },
+      });
       expect(outs.job).to.equal(seen.job);
       expect(outs.job["brand_new_field"]).to.deep.equal([1, { deep: true }]);
       expect(outs.jobJson).to.equal(seen.jobJson);
@@ -1042,6 +1078,20 @@ describe("JobRerun decisions", () => {
       expect(outs.lastRescheduledAt).to.equal(olds.lastRescheduledAt);
       expect(outs.triggers).to.deep.equal(olds.triggers);
       expect(outs.apiUrl).to.equal("http://127.0.0.1:4010");
+    });
+
+    it("keeps the first baseline through several refreshes", () => {
+      const olds = previousOutputs();
+      const once = refreshedOutputs(
+        olds,
+        snapshot({ state: "pending", updated_at: "2026-11-29T06:00:00.0" }),
+      );
+      const twice = refreshedOutputs(
+        once,
+        snapshot({ state: "running", updated_at: "2026-11-29T06:01:00.0" }),
+      );
+      expect(twice.deployedJob).to.deep.equal(once.deployedJob);
+      expect(twice.deployedJob?.updated_at).to.equal(olds.job.updated_at);
     });
 
     it("does not modify the stored outputs", () => {
@@ -1134,21 +1184,53 @@ describe("JobRerun decisions", () => {
 describe("checking a reschedule whose answer was lost", () => {
   const before: Job = { job_id: JOB_ID, state: "completed", updated_at: "2023-10-31T11:25:08.327209" };
 
-  it("sees any change since the old job as the reschedule having taken effect", () => {
-    expect(rescheduleTookEffect(before, { ...before })).to.equal(false);
-    expect(
-      rescheduleTookEffect(before, { ...before, state: "pending", updated_at: "2026-11-29T06:00:00.000000" }),
-    ).to.equal(true);
-    // Hours later the run may already be over: still a run that started after the triggers changed.
-    expect(rescheduleTookEffect(before, { ...before, updated_at: "2026-11-29T07:00:00.000000" })).to.equal(
+  const at = (hour: number): string => `2026-11-29T${String(hour).padStart(2, "0")}:00:00.000000`;
+  const cases: [string, Job, Job, boolean][] = [
+    ["nothing happened (same updated_at)", before, { ...before }, false],
+    ["reset since: pending now", before, { ...before, state: "pending", updated_at: at(6) }, true],
+    [
+      "reset and picked up since: running now, finished before",
+      before,
+      { ...before, state: "running", executor: "job-executor-2", updated_at: at(6) },
       true,
-    );
-  });
+    ],
+    ["a whole run since: finished before and now, later", before, { ...before, updated_at: at(7) }, true],
+    [
+      "the recorded run went on: pending before, running now",
+      { ...before, state: "pending", updated_at: at(5) },
+      { ...before, state: "running", executor: "job-executor-1", updated_at: at(6) },
+      false,
+    ],
+    [
+      "the recorded run finished: running before, completed now",
+      { ...before, state: "running", executor: "job-executor-1", updated_at: at(5) },
+      { ...before, state: "completed", executor: "job-executor-1", updated_at: at(6) },
+      false,
+    ],
+    [
+      "the recorded run finished and another started: pending before, pending again later",
+      { ...before, state: "pending", updated_at: at(5) },
+      { ...before, state: "pending", updated_at: at(8) },
+      true,
+    ],
+    [
+      "running on another executor than before",
+      { ...before, state: "running", executor: "job-executor-1", updated_at: at(5) },
+      { ...before, state: "running", executor: "job-executor-2", updated_at: at(6) },
+      true,
+    ],
+  ];
+  for (const [what, was, now, expected] of cases) {
+    it(`${expected ? "sees a run" : "sees no run"} since the last deployment: ${what}`, () => {
+      expect(runSince(was, now)).to.equal(expected);
+    });
+  }
 
-  it("plans a verification before anything else when the triggers did not change", () => {
+  it("plans a reschedule (read first) when the triggers did not change but an answer was lost", () => {
     const olds = { triggers: "v2", unfinishedRun: "verify" as const };
-    const news = { jobId: JOB_ID, triggers: "v2", force: true, runOnCreate: false, waitFor: "none" as const };
-    expect(planUpdate(olds, news)).to.equal("verify");
+    const news = inputs({ triggers: "v2" });
+    // A lost answer is settled like any reschedule: the job is read first (runSince), then sent only if needed.
+    expect(planUpdate(olds, news)).to.equal("reschedule");
     expect(planUpdate(olds, { ...news, triggers: "v3" })).to.equal("reschedule");
     expect(diffInputs(olds, news, DEFAULT_API_URL).changes).to.equal(true);
   });
