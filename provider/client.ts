@@ -68,6 +68,12 @@ export interface RescheduleResult {
   attempts: number;
   /** True when the outcome was read from GET /jobs/{id} because the POST's own answer was lost. */
   verifiedByGet: boolean;
+  /**
+   * True when the API answered one of this call's POSTs with a 2xx: the reschedule is this client's own, even
+   * when its answer had to be completed by reading the job. False when only the job showed the reschedule, which
+   * may then be another client's.
+   */
+  confirmed: boolean;
 }
 
 /** Page size `listAllJobs` uses when none is given. */
@@ -239,7 +245,7 @@ export class NarrativeJobsClient {
           ? undefined
           : parseRescheduleAnswer(exchange.body, post.context.jobId);
     if (answer !== undefined && "value" in answer) {
-      return { ...answer.value, attempts: posts, verifiedByGet: false };
+      return { ...answer.value, attempts: posts, verifiedByGet: false, confirmed: true };
     }
     const problem = answer?.problem ?? "the body was cut off";
     const seen = await this.verifyReschedule(post.context, {
@@ -260,7 +266,12 @@ export class NarrativeJobsClient {
           `${this.apiUrlSetting}. Nothing was rescheduled.`,
       });
     }
-    return verifiedResult(seen, evidence === "skipped-terminal" ? "skipped_terminal" : "rescheduled", posts);
+    return verifiedResult(
+      seen,
+      evidence === "skipped-terminal" ? "skipped_terminal" : "rescheduled",
+      posts,
+      true,
+    );
   }
 
   /**
@@ -293,6 +304,7 @@ export class NarrativeJobsClient {
         read.seen,
         read.evidence === "applied" ? "rescheduled" : "skipped_terminal",
         posts,
+        false,
       );
     }
     return {
@@ -369,6 +381,11 @@ export class NarrativeJobsClient {
   }
 }
 
-function verifiedResult(seen: JobSnapshot, outcome: RescheduleOutcome, posts: number): RescheduleResult {
-  return { outcome, job: seen.job, jobJson: seen.jobJson, attempts: posts, verifiedByGet: true };
+function verifiedResult(
+  seen: JobSnapshot,
+  outcome: RescheduleOutcome,
+  posts: number,
+  confirmed: boolean,
+): RescheduleResult {
+  return { outcome, job: seen.job, jobJson: seen.jobJson, attempts: posts, verifiedByGet: true, confirmed };
 }

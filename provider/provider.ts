@@ -304,7 +304,7 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
     return {
       // A reschedule seen only by reading the job may be another stack's: it is recorded as observed, and not
       // counted as this stack's own.
-      outcome: result.verifiedByGet && result.outcome === "rescheduled" ? "run_observed" : result.outcome,
+      outcome: !result.confirmed && result.outcome === "rescheduled" ? "run_observed" : result.outcome,
       job: result.job,
       jobJson: result.jobJson,
       at: this.now().toISOString(),

@@ -825,7 +825,12 @@ describe("NarrativeJobsClient", () => {
       );
       const { client } = makeClient(api.url);
       const result = await client.reschedule(JOB_ID, { force: true, baseline: BASELINE });
-      expect(result).to.deep.include({ outcome: "rescheduled", attempts: 1, verifiedByGet: false });
+      expect(result).to.deep.include({
+        outcome: "rescheduled",
+        attempts: 1,
+        verifiedByGet: false,
+        confirmed: true,
+      });
       // The job member is written back compactly, every number with the digits it arrived with (json.ts).
       expect(result.jobJson).to.equal(compact(RESCHEDULED_JOB_TEXT));
       expect(result.jobJson).to.include('"snapshot_id":1724919539450264583').and.include('[1,2.50,"x"]');
@@ -856,7 +861,12 @@ describe("NarrativeJobsClient", () => {
       const { client, events } = makeClient(api.url);
       const result = await client.reschedule(JOB_ID, { force: true, baseline: BASELINE });
       expect(api.requests.map((request) => request.method)).to.deep.equal(["POST", "GET"]);
-      expect(result).to.deep.include({ outcome: "rescheduled", attempts: 1, verifiedByGet: true });
+      expect(result).to.deep.include({
+        outcome: "rescheduled",
+        attempts: 1,
+        verifiedByGet: true,
+        confirmed: false,
+      });
       expect(result.jobJson).to.equal(RESCHEDULED_JOB_TEXT);
       expect(events).to.have.length(0);
     });
@@ -890,7 +900,12 @@ describe("NarrativeJobsClient", () => {
       const { client } = makeClient(api.url);
       const result = await client.reschedule(JOB_ID, { force: true, baseline: BASELINE });
       expect(api.requests.map((request) => request.method)).to.deep.equal(["POST", "GET"]);
-      expect(result).to.deep.include({ outcome: "rescheduled", attempts: 1, verifiedByGet: true });
+      expect(result).to.deep.include({
+        outcome: "rescheduled",
+        attempts: 1,
+        verifiedByGet: true,
+        confirmed: true,
+      });
       expect(result.jobJson).to.equal(jobText());
     });
 
@@ -904,7 +919,12 @@ describe("NarrativeJobsClient", () => {
       const { client, events } = makeClient(api.url, { attemptTimeoutMs: 150 });
       const result = await client.reschedule(JOB_ID, { force: true, baseline: BASELINE });
       expect(api.requests.map((request) => request.method)).to.deep.equal(["POST", "GET"]);
-      expect(result).to.deep.include({ outcome: "rescheduled", attempts: 1, verifiedByGet: true });
+      expect(result).to.deep.include({
+        outcome: "rescheduled",
+        attempts: 1,
+        verifiedByGet: true,
+        confirmed: true,
+      });
       expect(events).to.have.length(0);
     });
 
