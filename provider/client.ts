@@ -24,6 +24,7 @@ import {
   SETTLE_CHECKS,
   type RescheduleEvidence,
 } from "./reschedule-rule";
+import { rawJsonAt } from "./json";
 import { MAX_ATTEMPTS_PER_CALL } from "./retry";
 import { isSuccess, JOB_ANSWER_LIMIT, PAGE_ANSWER_LIMIT, Transport, type Exchange } from "./transport";
 import type { Job, JobPage, JobSnapshot, ListJobsFilters, RescheduleOutcome } from "./types";
@@ -133,6 +134,21 @@ export class NarrativeJobsClient {
   async getJob(jobId: string): Promise<JobSnapshot> {
     checkJobId(jobId, this.#token, this.apiHost);
     return this.fetchJob(jobId, undefined);
+  }
+
+  /**
+   * The newest job whose input has the dataset (of `type`, when given), as `GET /jobs?dataset_id=…&type=…&
+   * order_by=created_at_desc` lists it, with its exact text; undefined when there is none.
+   */
+  async newestJobOfDataset(datasetId: number, type?: string): Promise<JobSnapshot | undefined> {
+    const filters: ListJobsFilters = { dataset_id: datasetId, order_by: "created_at_desc", per_page: 1 };
+    if (type !== undefined) {
+      filters.type = type;
+    }
+    const { page, pageJson } = await this.listJobsPage(filters);
+    const job = page.records[0];
+    const jobJson = rawJsonAt(pageJson, ["records", 0]);
+    return job === undefined || jobJson === undefined ? undefined : { job, jobJson };
   }
 
   /** One page of the company's jobs. */

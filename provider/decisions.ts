@@ -62,8 +62,8 @@ export interface JobRerunStatus {
    */
   unfinishedRun?: UnfinishedRun;
   /**
-   * The job as this stack's last create or update left it, kept only once a refresh has replaced `jobJson`: the
-   * baseline `runSince` judges against, which a refresh must not move.
+   * The job as this stack's last create or update left it, kept only once a refresh has seen a run started since
+   * (`runSince`): the baseline a later reschedule is judged against, which that refresh must not move.
    */
   deployedJob?: JobMarks;
 }
@@ -81,7 +81,10 @@ const STATUS_KEYS = [
 ] as const satisfies readonly (keyof JobRerunStatus)[];
 
 /** The inputs as stored: with their defaults, and the API URL the resource talked to (input or configuration). */
-export type StoredInputs = JobRerunInputs & { apiUrl: string };
+export type StoredInputs = ResolvedInputs & { apiUrl: string };
+
+/** The inputs with the job resolved: the `jobId` given, or the job `dataset` picked. */
+export type ResolvedInputs = JobRerunInputs & { jobId: string };
 
 /**
  * A JobRerun's outputs as the state stores them: the inputs with their defaults and the API URL used (what
@@ -134,7 +137,9 @@ export function diffInputs(
     }
     return value ?? (INPUT_DEFAULTS as Partial<Record<InputName, unknown>>)[name];
   };
-  const changed = changedInputs(olds, news, effective);
+  // With a dataset, the stored jobId is the job it picked, not an input to compare.
+  const picked = olds.dataset !== undefined && news["dataset"] !== undefined;
+  const changed = changedInputs(olds, news, effective).filter((name) => !(picked && name === "jobId"));
   const replaces = changed.filter((name) => JOB_RERUN_INPUTS[name].onChange === "replace");
   return {
     // A run left unfinished by the last deployment is owed a follow-up even when no input changed; and a
@@ -170,7 +175,11 @@ export type JobMarks = Pick<Job, "state" | "updated_at" | "executor">;
 
 /** The marks of a job, as `status.deployedJob` stores them. */
 export function jobMarks(job: Job): JobMarks {
-  return withoutUndefined({ state: job.state, updated_at: job.updated_at, executor: job.executor }) as JobMarks;
+  return withoutUndefined({
+    state: job.state,
+    updated_at: job.updated_at,
+    executor: job.executor,
+  }) as JobMarks;
 }
 
 /**
@@ -268,7 +277,7 @@ export interface RescheduleRecord extends JobSnapshot {
 
 /** The outputs after a create, or after an update, given what the API returned. */
 export function rerunOutputs(
-  inputs: JobRerunInputs,
+  inputs: ResolvedInputs,
   apiUrl: string,
   seen: JobSnapshot,
   reschedule: RescheduleRecord | undefined,
@@ -330,12 +339,34 @@ export function refreshedOutputs(olds: JobRerunOutputs, seen: JobSnapshot): JobR
     jobJson: seen.jobJson,
     state: seen.job.state,
   };
-  if (seen.jobJson !== olds.jobJson) {
-    // A refresh shows the job as it is now but must not move the baseline a later reschedule is judged by:
-    // after a killed deployment, the refreshed job is the evidence of the run it started.
-    outputs.deployedJob = deployedJob(olds);
+  if (ownRunFailed(olds, seen.job)) {
+    outputs.unfinishedRun = "rerun";
+  }
+  // A refresh shows the job as it is now. While the job is still in the run this stack recorded (or has ended
+  // it), the baseline moves with it; once it shows a run started since, the baseline stays where the last
+  // deployment left it: after a killed deployment, the refreshed job is the evidence of the run it started.
+  const before = deployedJob(olds);
+  if (runSince(before, seen.job)) {
+    outputs.deployedJob = before;
+  } else {
+    delete outputs.deployedJob;
   }
   return outputs;
+}
+
+/**
+ * With `rerunFailed`, whether a refresh shows that the run this resource started ended failed or cancelled: the
+ * last reschedule was this stack's own (confirmed), the job has ended so, and no other run started since the
+ * deployment that sent it (`runSince`). A failed run of someone else's never triggers a rerun.
+ */
+export function ownRunFailed(olds: JobRerunOutputs, now: Job): boolean {
+  return (
+    olds.rerunFailed === true &&
+    olds.outcome === "rescheduled" &&
+    (olds.unfinishedRun === undefined || olds.unfinishedRun === "follow") &&
+    (now.state === "failed" || now.state === "cancelled") &&
+    !runSince(deployedJob(olds), now)
+  );
 }
 
 /** The line printed when a reschedule without force left a finished job alone. */

@@ -17,8 +17,15 @@ export const MAX_WAIT_TIMEOUT_MS = 24 * 3_600_000;
 
 /** A JobRerun's inputs as a program gives them (optional ones may be absent). */
 export interface JobRerunInputValues {
-  /** The Narrative job to re-run, a UUID. Changing it replaces the resource. */
-  jobId: string;
+  /** The Narrative job to re-run, a UUID. Give this or `dataset`. Changing it replaces the resource. */
+  jobId?: string;
+  /**
+   * Pick the job by the dataset it builds instead of by its id: the newest job whose input has this dataset
+   * (and, with `jobType`, of that type, such as "materialize-view"), looked up when the resource is created and
+   * again before every reschedule, since Narrative may create newer jobs. The job picked is the `jobId` output.
+   * Give this or `jobId`. Changing it replaces the resource.
+   */
+  dataset?: DatasetSelector;
   /**
    * Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up`
    * reschedules the job. Object key order does not matter; array order does. At most 64 levels deep and
@@ -54,6 +61,20 @@ export interface JobRerunInputValues {
    * for jobs that other systems also rerun and whose every trigger change must get a run of its own.
    */
   onUnrecordedRun?: OnUnrecordedRun;
+  /**
+   * When a refresh (`pulumi refresh`, or `pulumi up --refresh`) sees that the run this resource started ended
+   * failed or cancelled, the next `pulumi up` reschedules the job once more, with no trigger change. Default
+   * false. A failed run that this resource did not start never triggers it. Needs `force` (the default).
+   */
+  rerunFailed?: boolean;
+}
+
+/** A dataset whose newest job a JobRerun re-runs, as `GET /jobs?dataset_id=…&type=…` finds it. */
+export interface DatasetSelector {
+  /** The dataset's id, as in the job's `input.dataset_id`. */
+  id: number;
+  /** The job type, such as "materialize-view"; any type when absent. */
+  jobType?: string;
 }
 
 export type OnUnrecordedRun = "follow" | "reschedule";
@@ -83,7 +104,6 @@ const ON_UNRECORDED_RUN_VALUES: readonly OnUnrecordedRun[] = ["follow", "resched
 export const JOB_RERUN_INPUTS = {
   jobId: {
     onChange: "replace",
-    required: true,
     problem: (value) =>
       isJobId(value)
         ? undefined
@@ -115,6 +135,8 @@ export const JOB_RERUN_INPUTS = {
     default: "follow",
     problem: oneOfProblem("onUnrecordedRun", ON_UNRECORDED_RUN_VALUES),
   },
+  rerunFailed: { onChange: "record", problem: booleanProblem("rerunFailed") },
+  dataset: { onChange: "replace", problem: datasetProblem, same: triggersEqual },
 } as const satisfies { [K in InputName]-?: InputDefinition<NonNullable<JobRerunInputValues[K]>> };
 
 export const INPUT_NAMES = Object.keys(JOB_RERUN_INPUTS) as InputName[];
@@ -148,6 +170,37 @@ export interface CheckFailure {
   reason: string;
 }
 
+/** Rules over several inputs, each naming the input to change. A value not known yet passes. */
+const COMBINATION_RULES: readonly ((news: Record<string, unknown>) => CheckFailure | undefined)[] = [
+  ({ jobId, dataset }) => {
+    if (jobId !== undefined && dataset !== undefined) {
+      return {
+        property: "dataset",
+        reason:
+          "give jobId or dataset, not both: jobId names the job, dataset picks the newest job of a dataset",
+      };
+    }
+    if (jobId === undefined && dataset === undefined) {
+      return {
+        property: "jobId",
+        reason:
+          `jobId must be a Narrative job UUID such as ${EXAMPLE_JOB_ID}, or give dataset: { id, jobType } to ` +
+          "re-run the newest job of a dataset; got nothing",
+      };
+    }
+    return undefined;
+  },
+  ({ rerunFailed, force }) =>
+    rerunFailed === true && force === false
+      ? {
+          property: "rerunFailed",
+          reason:
+            "rerunFailed reschedules a job that ended failed or cancelled, which force: false leaves untouched: " +
+            "set force: true (the default) or leave rerunFailed out",
+        }
+      : undefined,
+];
+
 /**
  * Why each input is refused, naming the property and the rule it broke. Values the engine does not know yet
  * pass; they are checked again once known.
@@ -163,6 +216,12 @@ export function inputFailures(news: Record<string, unknown>): CheckFailure[] {
     const reason = problem(value);
     if (reason !== undefined) {
       failures.push({ property: name, reason });
+    }
+  }
+  for (const rule of COMBINATION_RULES) {
+    const failure = rule(news);
+    if (failure !== undefined) {
+      failures.push(failure);
     }
   }
   for (const name of Object.keys(news)) {
@@ -224,6 +283,29 @@ export function changedInputs(
 function booleanProblem(name: InputName): (value: unknown) => string | undefined {
   return (value) =>
     typeof value === "boolean" ? undefined : `${name} must be true or false; got ${describe(value)}`;
+}
+
+function datasetProblem(value: unknown): string | undefined {
+  const shape = 'dataset must be { id: <dataset id>, jobType?: "materialize-view" }';
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return `${shape}; got ${describe(value)}`;
+  }
+  const { id, jobType, ...others } = value as Record<string, unknown>;
+  const unknownKeys = Object.keys(others);
+  if (unknownKeys.length > 0) {
+    return `${shape}; ${unknownKeys.map((key) => JSON.stringify(key)).join(", ")} is not one of its fields`;
+  }
+  if (!isUnknown(id) && !(typeof id === "number" && Number.isSafeInteger(id) && id >= 0)) {
+    return `dataset.id must be a dataset's id, a whole number such as 10736; got ${describe(id)}`;
+  }
+  if (
+    jobType !== undefined &&
+    !isUnknown(jobType) &&
+    (typeof jobType !== "string" || jobType.trim() === "")
+  ) {
+    return `dataset.jobType must be a job type such as "materialize-view"; got ${describe(jobType)}`;
+  }
+  return undefined;
 }
 
 function oneOfProblem(name: InputName, values: readonly string[]): (value: unknown) => string | undefined {

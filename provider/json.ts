@@ -111,18 +111,31 @@ export function parseExact(text: string): unknown {
  * arrived with, or undefined when `text` is not a JSON object with that member.
  */
 export function rawJsonMember(text: string, key: string): string | undefined {
-  let document: unknown;
+  return rawJsonAt(text, [key]);
+}
+
+/**
+ * The text of the value at `path` (member names and array indexes) inside the JSON in `text`, every number
+ * written with the digits it arrived with, or undefined when there is no such value.
+ */
+export function rawJsonAt(text: string, path: readonly (string | number)[]): string | undefined {
+  let value: unknown;
   try {
     // Each number stays its own source text (lossless-json's default), so writing it back changes no digit.
-    document = parseWith(text, parseLosslessNumber);
+    value = parseWith(text, parseLosslessNumber);
   } catch {
     return undefined;
   }
-  if (document === null || typeof document !== "object" || Array.isArray(document)) {
-    return undefined;
+  for (const step of path) {
+    const container = typeof step === "number" ? Array.isArray(value) : isPlainObject(value);
+    if (!container || !Object.prototype.hasOwnProperty.call(value, step)) {
+      return undefined;
+    }
+    value = (value as Record<string | number, unknown>)[step];
   }
-  if (!Object.prototype.hasOwnProperty.call(document, key)) {
-    return undefined;
-  }
-  return stringify((document as Record<string, unknown>)[key]);
+  return stringify(value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

@@ -26,10 +26,12 @@ import {
   waitVerdict,
   type JobRerunOutputs,
   type RescheduleRecord,
+  type ResolvedInputs,
   type StoredOutputs,
   type UnfinishedRun,
 } from "./decisions";
 import { waitTimeoutMs, withDefaults, type GivenInputs, type JobRerunInputs } from "./inputs";
+import { triggersEqual } from "./triggers";
 import { NarrativeApiError, NarrativeConfigError, NarrativeError } from "./errors";
 import { redact } from "./redact";
 import type { JobSnapshot } from "./types";
@@ -125,14 +127,22 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
     olds: Partial<StoredOutputs>,
     news: Record<string, unknown>,
   ): Promise<pulumi.dynamic.DiffResult> {
-    return diffInputs(outputsFromState(olds), news, this.currentSettings().apiUrl);
+    const stored = outputsFromState(olds);
+    if (stored.unfinishedRun === "rerun" && stored.rerunFailed === true) {
+      // Shown in preview too: why an update is pending although no input changed.
+      this.reporter.info(
+        `job ${stored.jobId}: the run this stack started ended failed; rerun pending (rerunFailed)`,
+      );
+    }
+    return diffInputs(stored, news, this.currentSettings().apiUrl);
   }
 
   async create(checked: GivenInputs): Promise<pulumi.dynamic.CreateResult<StoredOutputs>> {
-    const news = withDefaults(checked);
-    const { client, apiUrl } = this.clientFor(news);
+    const given = withDefaults(checked);
+    const { client, apiUrl } = this.clientFor(given);
     // Reading first proves the job exists and the token can see it before the resource enters the state.
-    const seen = await client.getJob(news.jobId);
+    const seen = await this.readJob(client, given, undefined);
+    const news: ResolvedInputs = { ...given, jobId: seen.job.job_id };
     if (!news.runOnCreate) {
       return { id: news.jobId, outs: storedOutputs(rerunOutputs(news, apiUrl, seen, undefined)) };
     }
@@ -147,17 +157,21 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
     checked: GivenInputs,
   ): Promise<pulumi.dynamic.UpdateResult<StoredOutputs>> {
     const olds = outputsFromState(stored) as JobRerunOutputs;
-    const news = withDefaults(checked);
+    // With a dataset, the job is looked up again before a reschedule; until then it is the one stored.
+    const news: ResolvedInputs = { ...withDefaults(checked), jobId: checked.jobId ?? olds.jobId };
     const { client, apiUrl } = this.clientFor(news);
     const plan = planUpdate(olds, news);
     if (plan === "nothing") {
       // Only inputs such as force or apiUrl changed: nothing to send, the state records the new values.
       return { outs: storedOutputs(rerunOutputs(news, apiUrl, olds, undefined, olds)) };
     }
-    const reschedule =
-      plan === "reschedule" ? await this.rescheduleUnlessRunSince(client, news, olds) : undefined;
+    if (plan !== "reschedule") {
+      return { outs: storedOutputs(await this.followRun(client, news, apiUrl, olds, undefined, olds)) };
+    }
+    const picked = await this.rescheduleUnlessRunSince(client, news, olds);
+    const { reschedule } = picked;
     return {
-      outs: storedOutputs(await this.followRun(client, news, apiUrl, reschedule ?? olds, reschedule, olds)),
+      outs: storedOutputs(await this.followRun(client, picked.news, apiUrl, reschedule, reschedule, olds)),
     };
   }
 
@@ -169,21 +183,67 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
    */
   private async rescheduleUnlessRunSince(
     client: NarrativeJobsClient,
-    news: JobRerunInputs,
+    given: ResolvedInputs,
     olds: JobRerunOutputs,
-  ): Promise<RescheduleRecord> {
-    const now = await client.getJob(news.jobId);
+  ): Promise<{ reschedule: RescheduleRecord; news: ResolvedInputs }> {
+    const now = await this.readJob(client, given, olds.jobId);
+    const news: ResolvedInputs = { ...given, jobId: now.job.job_id };
+    if (news.jobId !== olds.jobId) {
+      // Another job than last time: the run-since rule has no baseline for it, so it is simply rescheduled.
+      return { reschedule: await this.reschedule(client, news, now, olds), news };
+    }
+    if (
+      olds.unfinishedRun === "rerun" &&
+      olds.rerunFailed === true &&
+      triggersEqual(olds.triggers, news.triggers)
+    ) {
+      this.reporter.info(
+        `job ${news.jobId}: the run this stack started ended ${now.job.state}; rescheduling it again (rerunFailed)`,
+      );
+    }
     const before = deployedJob(olds);
     if (runSince(before, now.job)) {
       if (news.onUnrecordedRun === "follow") {
         this.reporter.warn(runSinceWarning(before, now.job));
-        return { outcome: "run_observed", ...now, at: this.now().toISOString() };
+        return { reschedule: { outcome: "run_observed", ...now, at: this.now().toISOString() }, news };
       }
       this.reporter.info(
         `job ${news.jobId} shows a run since this stack last deployed; rescheduling anyway (onUnrecordedRun: "reschedule")`,
       );
     }
-    return this.reschedule(client, news, now, olds);
+    return { reschedule: await this.reschedule(client, news, now, olds), news };
+  }
+
+  /**
+   * The job a JobRerun re-runs, read now: the `jobId` given, or the newest job of its `dataset`, saying which
+   * one it picked when that is not the job it re-ran before (`previous`).
+   */
+  private async readJob(
+    client: NarrativeJobsClient,
+    inputs: JobRerunInputs,
+    previous: string | undefined,
+  ): Promise<JobSnapshot> {
+    if (inputs.dataset === undefined) {
+      return client.getJob(inputs.jobId ?? "");
+    }
+    const { id, jobType } = inputs.dataset;
+    const which = `dataset ${id}${jobType === undefined ? "" : ` (type ${jobType})`}`;
+    const newest = await client.newestJobOfDataset(id, jobType);
+    if (newest === undefined) {
+      throw new NarrativeConfigError(
+        `No job on ${client.apiHost} has ${which} as its input: check dataset.id and dataset.jobType, and ` +
+          "that the API key's company owns the dataset. Nothing was rescheduled.",
+        { property: "dataset", apiHost: client.apiHost },
+      );
+    }
+    if (newest.job.job_id !== previous) {
+      this.reporter.info(
+        previous === undefined
+          ? `${which}: picked its newest job, ${newest.job.job_id}`
+          : `${which}: its newest job is now ${newest.job.job_id} (was ${previous}); re-running the newest`,
+      );
+    }
+    return newest;
   }
 
   /**
@@ -194,7 +254,7 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
    */
   private async followRun(
     client: NarrativeJobsClient,
-    news: JobRerunInputs,
+    news: ResolvedInputs,
     apiUrl: string,
     start: JobSnapshot,
     reschedule: RescheduleRecord | undefined,
@@ -246,7 +306,14 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
     const { client } = this.clientFor(props);
     try {
       const seen = await client.getJob(props.jobId);
-      return { id, props: storedOutputs(refreshedOutputs(props, seen)) };
+      const refreshed = refreshedOutputs(props, seen);
+      if (refreshed.unfinishedRun === "rerun" && props.unfinishedRun !== "rerun") {
+        this.reporter.info(
+          `job ${props.jobId}: the run this stack started ended ${seen.job.state}; the next \`pulumi up\` ` +
+            "reschedules it again (rerunFailed)",
+        );
+      }
+      return { id, props: storedOutputs(refreshed) };
     } catch (error) {
       if (error instanceof NarrativeApiError && error.status === 404) {
         // The job is gone on Narrative: returning no id tells the engine the resource no longer exists.
@@ -279,7 +346,7 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
    */
   private async reschedule(
     client: NarrativeJobsClient,
-    inputs: JobRerunInputs,
+    inputs: ResolvedInputs,
     seen: JobSnapshot,
     previous: JobRerunOutputs | undefined,
   ): Promise<RescheduleRecord> {

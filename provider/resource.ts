@@ -30,6 +30,9 @@ export type JobRerunArgs = {
  */
 export type JobRerunInputOutputs = {
   readonly [K in keyof JobRerunInputValues]: pulumi.Output<NonNullable<JobRerunInputValues[K]>>;
+} & {
+  /** The job re-run: the `jobId` given, or the newest job of `dataset` as last picked. */
+  readonly jobId: pulumi.Output<string>;
 };
 
 // The class's input outputs come from the input table's types, so that a new input needs no line here.
@@ -50,6 +53,8 @@ export class JobRerun extends pulumi.CustomResource {
       {
         // Only the inputs given: the provider fills in the defaults, so the program and the state agree.
         ...args,
+        // Registered even when a dataset picks the job, so that the program can read the job picked.
+        jobId: args.jobId,
         // A function or a cycle cannot cross to the engine intact, so the program checks triggers itself,
         // once they are known, with the same rule the provider applies.
         triggers: pulumi.output(args.triggers as pulumi.Input<JsonValue>).apply((triggers: unknown) => {

@@ -1,8 +1,12 @@
 /** The JobRerun provider object wired to a simulator on loopback, as the provider-level tests use it. */
 import { expect } from "chai";
 import { inspect } from "node:util";
-import { outputsFromState, type JobRerunOutputs, type StoredOutputs } from "../../provider/decisions";
-import type { JobRerunInputs } from "../../provider/inputs";
+import {
+  outputsFromState,
+  type JobRerunOutputs,
+  type ResolvedInputs,
+  type StoredOutputs,
+} from "../../provider/decisions";
 import { JobRerunProvider, type ProviderOptions, type Reporter } from "../../provider/provider";
 import {
   SEEDED_JOB_IDS,
@@ -60,7 +64,7 @@ export async function providerHarness(options: HarnessOptions = {}): Promise<Har
   };
 }
 
-export function rerunInputs(overrides: Partial<JobRerunInputs> = {}): JobRerunInputs {
+export function rerunInputs(overrides: Partial<ResolvedInputs> = {}): ResolvedInputs {
   return {
     jobId: COMPLETED_JOB,
     triggers: { sql: "abc123" },

@@ -13,6 +13,7 @@ import {
   waitVerdict,
   type JobRerunOutputs,
   type RescheduleRecord,
+  type ResolvedInputs,
 } from "../../provider/decisions";
 import {
   INPUT_DEFAULTS,
@@ -20,7 +21,6 @@ import {
   waitTimeoutMs,
   withDefaults,
   type CheckFailure,
-  type JobRerunInputs,
 } from "../../provider/inputs";
 import { parseExact } from "../../provider/json";
 import { UNKNOWN, canonicalTriggers, triggersEqual, triggersProblem } from "../../provider/triggers";
@@ -60,7 +60,7 @@ function rescheduleRecord(
   return { ...snapshot(overrides), outcome, at };
 }
 
-function inputs(overrides: Partial<JobRerunInputs> = {}): JobRerunInputs {
+function inputs(overrides: Partial<ResolvedInputs> = {}): ResolvedInputs {
   return {
     jobId: JOB_ID,
     triggers: { sql: "3f2a9c", release: "v1.4.0" },
@@ -1059,6 +1059,7 @@ describe("JobRerun decisions", () => {
       const seen = snapshot({
         state: "running",
         executor: "job-executor-1",
+        updated_at: "2026-11-29T06:00:00.000000",
         brand_new_field: [1, { deep: true }],
       });
       const outs = refreshedOutputs(olds, seen);
@@ -1067,7 +1068,7 @@ describe("JobRerun decisions", () => {
         job: seen.job,
         jobJson: seen.jobJson,
         state: "running",
-        // The baseline for the run-since rule stays the job as the last deployment left it.
+        // A run started since (finished before, running now): the baseline stays where the deployment left it.
         deployedJob: { state: "completed", updated_at: olds.job.updated_at, executor: olds.job.executor },
       });
       expect(outs.job).to.equal(seen.job);
@@ -1078,6 +1079,18 @@ describe("JobRerun decisions", () => {
       expect(outs.lastRescheduledAt).to.equal(olds.lastRescheduledAt);
       expect(outs.triggers).to.deep.equal(olds.triggers);
       expect(outs.apiUrl).to.equal("http://127.0.0.1:4010");
+    });
+
+    it("moves the baseline along with the run this stack recorded", () => {
+      const olds = previousOutputs({
+        ...snapshot({ state: "pending", executor: null, updated_at: "2026-11-29T06:00:00.0" }),
+      });
+      const running = refreshedOutputs(
+        olds,
+        snapshot({ state: "running", executor: "job-executor-1", updated_at: "2026-11-29T06:01:00.0" }),
+      );
+      expect(running.deployedJob).to.equal(undefined);
+      expect(running.job.state).to.equal("running");
     });
 
     it("keeps the first baseline through several refreshes", () => {
