@@ -13,7 +13,7 @@ import { promises as fs, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator, type RecordedRequest, type Simulator } from "../provider/simulator";
-import { ensurePulumiCli, PulumiWorkspace, REPO_ROOT, type CliResult } from "./pulumi-harness";
+import { ensurePulumiCli, PulumiWorkspace, REPO_ROOT, runCommand, type CliResult } from "./pulumi-harness";
 
 /** The reschedule page's example job, seeded in the simulator as completed. */
 const JOB_ID = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";
@@ -92,6 +92,29 @@ async function waitForJob(sim: Simulator, startedAt: number): Promise<void> {
   }
 }
 
+/** `narrative-jobs wait <job> --for terminal`, the installed bin as a pipeline step runs it, output shown live. */
+async function watchWithTool(sim: Simulator, token: string): Promise<void> {
+  checkInterrupted();
+  const shown = `NARRATIVE_API_URL=${sim.url} NARRATIVE_API_TOKEN=******** narrative-jobs wait ${JOB_ID} --for terminal`;
+  console.log(`\n${bold(`$ ${shown}`)}`);
+  const result = await runCommand(
+    process.execPath,
+    [path.join(REPO_ROOT, "lib", "cli", "main.js"), "wait", JOB_ID, "--for", "terminal"],
+    {
+      echo: true,
+      allowFailure: true,
+      env: { ...process.env, NARRATIVE_API_URL: sim.url, NARRATIVE_API_TOKEN: token },
+    },
+  );
+  checkInterrupted();
+  if (result.code !== 0) {
+    throw new Error(`narrative-jobs wait exited with ${result.code}`);
+  }
+  console.log(
+    dim("Exit code 0: the job completed (1 would mean it ended failed or cancelled, 4 a timeout)."),
+  );
+}
+
 async function tour(workspace: PulumiWorkspace, sim: Simulator, token: string): Promise<void> {
   step(
     "configure the stack",
@@ -147,11 +170,14 @@ async function tour(workspace: PulumiWorkspace, sim: Simulator, token: string): 
   await show(workspace, sim, ["stack", "output"]);
 
   step(
-    "the job runs on Narrative",
+    "narrative-jobs wait: watch the rerun from a pipeline step",
     'By default `pulumi up` returns once Narrative accepted the reschedule (waitFor: "terminal" would make it\n' +
-      "wait for the run to finish). The simulator moves the job along on its clock (pending " +
-      `${DURATIONS.pendingMs / 1000}s, then running ${DURATIONS.runningMs / 1000}s). Watching it:`,
+      "wait for the run to finish). The package's command-line tool, narrative-jobs, watches the job from any\n" +
+      "pipeline step, with the same client and rules; the token comes from the environment, never from an\n" +
+      "argument. The simulator moves the job along on its clock (pending " +
+      `${DURATIONS.pendingMs / 1000}s, then running ${DURATIONS.runningMs / 1000}s).`,
   );
+  await watchWithTool(sim, token);
   await waitForJob(sim, rerunStartedAt);
 
   step(
