@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { triggersProblem, type JobRerunStatus, type UnfinishedRun } from "./decisions";
+import { checkProviderResolvable } from "./resolvable";
 import { JOB_RERUN_TYPE, PROVIDER_TEXT } from "./shim";
 import type { Job, JsonValue, RescheduleOutcome } from "./types";
 import type { WaitFor } from "./wait";
@@ -60,6 +61,8 @@ export class JobRerun extends pulumi.CustomResource {
   readonly #figures = new Map<string, pulumi.Output<unknown>>();
 
   constructor(name: string, args: JobRerunArgs, opts?: pulumi.CustomResourceOptions) {
+    // The dynamic provider host must be able to load the provider the stored text names (see resolvable.ts).
+    checkProviderResolvable(name);
     super(
       JOB_RERUN_TYPE,
       name,
