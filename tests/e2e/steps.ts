@@ -123,3 +123,34 @@ export async function upReschedulesOnce(context: LifecycleContext): Promise<void
   expect(outputs["lastRescheduledAt"]).to.match(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
   expect(outputs["job"]).to.deep.include({ job_id: SEED_JOB_ID, state: "pending" });
 }
+
+/** `pulumi refresh` reads the job once and changes nothing on the API's side. */
+export async function refreshReadsTheJob(context: LifecycleContext): Promise<void> {
+  const { workspace, sim } = context;
+
+  const { result, requests, writes } = await watchRequests(sim, () =>
+    workspace.pulumi(["refresh", "--yes", "--skip-preview"]),
+  );
+
+  expectSucceeded(result);
+  expect(writes, describeRequests(requests)).to.have.length(0);
+  expect(requests.map((request) => `${request.method} ${request.path} ${request.status}`)).to.deep.equal([
+    `GET /jobs/${SEED_JOB_ID} 200`,
+  ]);
+}
+
+/** `pulumi destroy` sends nothing to the API and empties the stack; the job is left as it was. */
+export async function destroySendsNothing(context: LifecycleContext): Promise<void> {
+  const { workspace, sim } = context;
+  const jobBefore = sim.job(SEED_JOB_ID)?.state;
+
+  const { result, requests } = await watchRequests(sim, () =>
+    workspace.pulumi(["destroy", "--yes", "--skip-preview"]),
+  );
+
+  expectSucceeded(result);
+  expect(result.output).to.match(/- 2 deleted/);
+  expect(requests, describeRequests(requests)).to.have.length(0);
+  expect((await workspace.exportStack()).resources).to.have.length(0);
+  expect(sim.job(SEED_JOB_ID)?.state).to.equal(jobBefore);
+}
