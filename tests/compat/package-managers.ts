@@ -6,6 +6,7 @@
  * each package manager, pnpm-store/, yarn-classic/ and yarn-berry/ their package caches. npm uses its own
  * cache (~/.npm), as for any install on the machine.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -68,13 +69,20 @@ async function installTool(tool: Tool): Promise<string> {
   return bin;
 }
 
+let npmRegistry: string | undefined;
+
 /**
- * The environment for package managers: their caches in COMPAT_CACHE, and no CI defaults that refuse to write
- * a lockfile (pnpm's frozen lockfile and Yarn's immutable installs are on when CI=true).
+ * The environment for package managers: the registry npm is configured with (Yarn's own default is another
+ * host), their caches in COMPAT_CACHE, and no CI defaults that refuse to write a lockfile (pnpm's frozen
+ * lockfile and Yarn's immutable installs are on when CI=true).
  */
 export function installEnvironment(): NodeJS.ProcessEnv {
+  npmRegistry ??= execFileSync("npm", ["config", "get", "registry"], { encoding: "utf8" }).trim();
   return {
     ...process.env,
+    npm_config_registry: npmRegistry,
+    YARN_REGISTRY: npmRegistry,
+    YARN_NPM_REGISTRY_SERVER: npmRegistry.replace(/\/$/, ""),
     npm_config_prefer_offline: "true",
     npm_config_audit: "false",
     npm_config_fund: "false",

@@ -55,7 +55,7 @@ export async function upCreatesWithoutRescheduling(context: LifecycleContext): P
   expectSucceeded(result);
   expect(result.output).to.match(new RegExp(`JobRerun ${resourceName} created`));
   expect(result.output).to.match(/\+ 2 created/);
-  expect(result.output).not.to.match(/warning/i);
+  expect(result.output, result.output).not.to.match(/warning/i);
   expect(writes, describeRequests(requests)).to.have.length(0);
   expect(requests.map((request) => `${request.method} ${request.path} ${request.status}`)).to.deep.equal([
     `GET /jobs/${SEED_JOB_ID} 200`,
