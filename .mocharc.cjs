@@ -3,14 +3,16 @@
 // Which tests run:
 // - test files named on the command line (`npx mocha tests/unit/json.test.ts`, or with `--spec`): those alone;
 //   mocha would otherwise add them to the configured list and run everything;
-// - otherwise the suites in TEST_SUITES (comma-separated: unit, integration, e2e), which the npm scripts set;
-// - otherwise all three suites.
+// - otherwise the suites in TEST_SUITES (comma-separated: unit, integration, e2e, compat), which the npm scripts
+//   set;
+// - otherwise all four suites.
 const { loadOptions } = require("mocha/lib/cli/options");
 
 const SUITES = {
   unit: "tests/unit/**/*.test.ts",
   integration: "tests/integration/**/*.test.ts",
   e2e: "tests/e2e/**/*.test.ts",
+  compat: "tests/compat/**/*.test.ts",
 };
 
 /** The test files the command line names, read by mocha's own parser with this file left out. */

@@ -5,7 +5,6 @@
  * server goes through `redact` (redact.ts) first, since a server or gateway may echo the Authorization header.
  */
 
-
 export interface NarrativeErrorOptions {
   /** The HTTP call with the real path, e.g. "POST /jobs/2a5b9ad7-.../reschedule". */
   call?: string | undefined;

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { JobRerunStatus, RerunOutcome, UnfinishedRun } from "./decisions";
 import type { JobRerunInputValues } from "./inputs";
 import { parseExact } from "./json";
+import { checkProviderResolvable } from "./resolvable";
 import { JOB_RERUN_TYPE, PROVIDER_TEXT } from "./shim";
 import { triggersProblem } from "./triggers";
 import type { Job, JsonValue } from "./types";
@@ -47,6 +48,8 @@ export class JobRerun extends pulumi.CustomResource {
   readonly #figures = new Map<string, pulumi.Output<unknown>>();
 
   constructor(name: string, args: JobRerunArgs, opts?: pulumi.CustomResourceOptions) {
+    // The dynamic provider host must be able to load the provider the stored text names (see resolvable.ts).
+    checkProviderResolvable(name);
     super(
       JOB_RERUN_TYPE,
       name,

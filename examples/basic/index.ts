@@ -2,7 +2,7 @@
  * Re-run a Narrative I/O job whenever a stack configuration value changes.
  *
  *   npm install pulumi-narrative-jobs @pulumi/pulumi
- *   npm install --save-dev typescript ts-node @types/node   # Pulumi runs index.ts through ts-node
+ *   npm install --save-dev typescript@5 ts-node@10 @types/node@20   # Pulumi runs index.ts through ts-node
  *   pulumi config set --secret narrative:token <your Narrative API key>
  *   pulumi config set jobId 2a5b9ad7-dc8f-47bb-8e62-843a38f8054c
  *   pulumi config set dataVersion 2024-06-01

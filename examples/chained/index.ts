@@ -3,7 +3,7 @@
  * and a delivery of the result. When the source data changes, `pulumi up` reruns all three, in that order.
  *
  *   npm install pulumi-narrative-jobs @pulumi/pulumi
- *   npm install --save-dev typescript ts-node @types/node   # Pulumi runs index.ts through ts-node
+ *   npm install --save-dev typescript@5 ts-node@10 @types/node@20   # Pulumi runs index.ts through ts-node
  *   pulumi config set --secret narrative:token <your Narrative API key>
  *   pulumi config set viewJobId <materialize-view job>
  *   pulumi config set statsJobId <column statistics job>

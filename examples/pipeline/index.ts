@@ -7,7 +7,7 @@
  * exactly when the SQL changes (not on every commit), and the stored triggers name the commit responsible.
  *
  *   npm install pulumi-narrative-jobs @pulumi/pulumi
- *   npm install --save-dev typescript ts-node @types/node   # Pulumi runs index.ts through ts-node
+ *   npm install --save-dev typescript@5 ts-node@10 @types/node@20   # Pulumi runs index.ts through ts-node
  *   pulumi config set --secret narrative:token <your Narrative API key>
  *   pulumi config set jobId <the job that builds the view>
  */

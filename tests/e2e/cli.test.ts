@@ -13,7 +13,7 @@ import fetch from "node-fetch";
 import { startSimulator, SEEDED_JOB_IDS, type Simulator } from "../../provider/simulator";
 import { distinctiveToken, REPO_ROOT, runCommand, type CliResult } from "../../scripts/pulumi-harness";
 import { pollUntil } from "./support";
-import { npmInstall, packPackage } from "./packing";
+import { npmInstall, packedTarball } from "./packing";
 
 const COMPLETED = SEEDED_JOB_IDS.completed;
 const RUNNING = SEEDED_JOB_IDS.running;
@@ -40,12 +40,11 @@ describe("e2e: narrative-jobs, the command-line tool, installed from the npm tar
   before(async function () {
     // npm install may fetch the peer @pulumi/pulumi from the registry when the cache lacks it.
     this.timeout(600_000);
-    const packed = await packPackage();
-    tempDirs.push(packed.dir);
+    const tarball = await packedTarball();
     userDir = await fs.mkdtemp(path.join(os.tmpdir(), "narrative-e2e-cli-user-"));
     tempDirs.push(userDir);
     await fs.writeFile(path.join(userDir, "package.json"), '{ "name": "cli-user", "private": true }\n');
-    await npmInstall(userDir, [packed.tarball]);
+    await npmInstall(userDir, [tarball]);
     bin = path.join(userDir, "node_modules", ".bin", "narrative-jobs");
     sim = await startSimulator({ frozen: true, token });
   });

@@ -6,19 +6,16 @@
  * resolves something through the repository instead of the user's node_modules.
  */
 import { expect } from "chai";
-import { existsSync, promises as fs, realpathSync } from "node:fs";
-import { createRequire } from "node:module";
+import { existsSync, promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
 import { distinctiveToken, PulumiWorkspace, REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
-import { npmInstall, packPackage } from "./packing";
+import { expectInstalledCopy, npmInstall, packedTarball, PULUMI_SDK } from "./packing";
 import { jobRerunProgram } from "./programs";
 import { skipTheRestAfterAFailure } from "./support";
 import { casesOneToThree, type LifecycleContext } from "./steps";
 
-/** The @pulumi/pulumi a user of the pinned CLI would install (Node 20 rules out later releases). */
-const PULUMI_SDK = "@pulumi/pulumi@3.248.0";
 const RESOURCE_NAME = "nightly-audience";
 
 describe("e2e: 10. installed from the npm tarball into a fresh program outside the repository", function () {
@@ -26,6 +23,7 @@ describe("e2e: 10. installed from the npm tarball into a fresh program outside t
 
   const token = distinctiveToken("packed");
   let tempDirs: string[] = [];
+  let tarball: string;
   let programDir: string;
   let sim: Simulator;
   let workspace: PulumiWorkspace;
@@ -34,9 +32,7 @@ describe("e2e: 10. installed from the npm tarball into a fresh program outside t
   before(async function () {
     // npm install may fetch @pulumi/pulumi and its dependencies from the registry.
     this.timeout(600_000);
-    const packed = await packPackage();
-    tempDirs.push(packed.dir);
-    const tarball = packed.tarball;
+    tarball = await packedTarball();
 
     programDir = await fs.mkdtemp(path.join(os.tmpdir(), "narrative-e2e-user-program-"));
     tempDirs.push(programDir);
@@ -65,20 +61,7 @@ describe("e2e: 10. installed from the npm tarball into a fresh program outside t
   skipTheRestAfterAFailure();
 
   it("installs a copy of the package from the tarball, not a link to this repository", () => {
-    // Resolve as the program does: from its own file. (From this test file, Node would resolve the package's
-    // own name to this repository first, as a self-reference.)
-    const programRequire = createRequire(path.join(programDir, "index.js"));
-    const resolve = (request: string): string => realpathSync(programRequire.resolve(request));
-    const installedRoot = realpathSync(path.join(programDir, "node_modules"));
-    for (const request of [
-      "pulumi-narrative-jobs",
-      "pulumi-narrative-jobs/provider",
-      "@pulumi/pulumi",
-      "node-fetch",
-    ]) {
-      expect(resolve(request), request).to.satisfy((file: string) => file.startsWith(installedRoot));
-    }
-    expect(resolve("pulumi-narrative-jobs")).not.to.include(realpathSync(REPO_ROOT));
+    expectInstalledCopy(programDir);
     // The tarball ships the compiled package, not its sources, tests or development scripts.
     const shipped = path.join(programDir, "node_modules", "pulumi-narrative-jobs");
     expect(existsSync(path.join(shipped, "lib", "provider.js"))).to.equal(true);

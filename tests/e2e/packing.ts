@@ -1,30 +1,62 @@
 /**
- * The package as users get it: `npm pack` makes the tarball npm would publish, and a plain `npm install` puts
- * it in a fresh directory far from this repository and its node_modules.
+ * The package as users get it: `npm pack` makes the tarball npm would publish, once per test process, and a
+ * program outside this repository installs it. Used by the packed-install case and the compatibility suite.
  */
-import { existsSync, promises as fs } from "node:fs";
+import { expect } from "chai";
+import { existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
 
-export interface PackedPackage {
-  tarball: string;
-  /** The directory holding the tarball; remove it when done. */
-  dir: string;
+/** The @pulumi/pulumi a user of the pinned CLI would install (Node 20 rules out later releases). */
+export const PULUMI_SDK = "@pulumi/pulumi@3.248.0";
+
+let tarball: Promise<string> | undefined;
+
+/** The path of the packed tarball, made on the first call from the compiled lib/. */
+export function packedTarball(): Promise<string> {
+  tarball ??= (async () => {
+    if (!existsSync(path.join(REPO_ROOT, "lib", "index.js"))) {
+      throw new Error("lib/ is missing: run `npm run build` first (npm test does)");
+    }
+    const packDir = mkdtempSync(path.join(os.tmpdir(), "narrative-e2e-pack-"));
+    process.once("exit", () => rmSync(packDir, { recursive: true, force: true }));
+    const packed = await runCommand("npm", ["pack", "--json", "--pack-destination", packDir], {
+      cwd: REPO_ROOT,
+    });
+    const [manifest] = JSON.parse(packed.stdout) as { filename: string }[];
+    if (manifest === undefined) {
+      throw new Error(`npm pack printed no manifest:\n${packed.output}`);
+    }
+    return path.join(packDir, manifest.filename);
+  })();
+  tarball.catch(() => {
+    tarball = undefined;
+  });
+  return tarball;
 }
 
-/** Packs the built repository into a new temporary directory. */
-export async function packPackage(): Promise<PackedPackage> {
-  if (!existsSync(path.join(REPO_ROOT, "lib", "index.js"))) {
-    throw new Error("lib/ is missing: run `npm run build` first (npm test does)");
+/**
+ * Checks that a program in `programDir` loads the package, its provider, @pulumi/pulumi and node-fetch from
+ * the node_modules its installer made in `installRoot` (a copy from the tarball), never from this repository.
+ * `installRoot` is the program's directory, or the root of the workspace it belongs to.
+ */
+export function expectInstalledCopy(programDir: string, installRoot = programDir): void {
+  // Resolve as the program does: from its own file. (From this file, Node would resolve the package's own
+  // name to this repository first, as a self-reference.)
+  const programRequire = createRequire(path.join(programDir, "index.js"));
+  const resolve = (request: string): string => realpathSync(programRequire.resolve(request));
+  const installedRoot = realpathSync(path.join(installRoot, "node_modules"));
+  for (const request of ["pulumi-narrative-jobs", "pulumi-narrative-jobs/provider", "@pulumi/pulumi"]) {
+    expect(resolve(request), request).to.satisfy((file: string) => file.startsWith(installedRoot));
   }
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "narrative-e2e-pack-"));
-  const packed = await runCommand("npm", ["pack", "--json", "--pack-destination", dir], { cwd: REPO_ROOT });
-  const [manifest] = JSON.parse(packed.stdout) as { filename: string }[];
-  if (manifest === undefined) {
-    throw new Error(`npm pack printed no manifest:\n${packed.output}`);
-  }
-  return { tarball: path.join(dir, manifest.filename), dir };
+  expect(resolve("pulumi-narrative-jobs")).not.to.include(realpathSync(REPO_ROOT));
+  // node-fetch is the package's own dependency: resolved from the package, wherever the installer put it.
+  const packageRequire = createRequire(resolve("pulumi-narrative-jobs"));
+  expect(realpathSync(packageRequire.resolve("node-fetch"))).to.satisfy((file: string) =>
+    file.startsWith(installedRoot),
+  );
 }
 
 /**

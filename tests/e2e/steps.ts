@@ -46,7 +46,7 @@ export function expectSucceeded(result: CliResult): void {
 }
 
 /** Case 1: `pulumi up` creates the JobRerun: it reads the job once and reschedules nothing. */
-async function upCreatesWithoutRescheduling(context: LifecycleContext): Promise<void> {
+export async function upCreatesWithoutRescheduling(context: LifecycleContext): Promise<void> {
   const { workspace, sim, resourceName } = context;
   await workspace.setConfig("jobId", SEED_JOB_ID);
   await workspace.setConfig("triggers", JSON.stringify(FIRST_TRIGGERS));
@@ -56,7 +56,7 @@ async function upCreatesWithoutRescheduling(context: LifecycleContext): Promise<
   expectSucceeded(result);
   expect(result.output).to.match(new RegExp(`JobRerun ${resourceName} created`));
   expect(result.output).to.match(/\+ 2 created/);
-  expect(result.output).not.to.match(/warning/i);
+  expect(result.output, result.output).not.to.match(/warning/i);
   expect(writes, describeRequests(requests)).to.have.length(0);
   expect(requests.map((request) => `${request.method} ${request.path} ${request.status}`)).to.deep.equal([
     `GET /jobs/${SEED_JOB_ID} 200`,
@@ -82,7 +82,7 @@ async function upCreatesWithoutRescheduling(context: LifecycleContext): Promise<
 }
 
 /** Case 2: new triggers; `pulumi preview --diff` shows the pending rerun and sends nothing. */
-async function previewShowsTheRerun(context: LifecycleContext): Promise<void> {
+export async function previewShowsTheRerun(context: LifecycleContext): Promise<void> {
   const { workspace, sim, resourceName } = context;
   await workspace.setConfig("triggers", JSON.stringify(SECOND_TRIGGERS));
 
@@ -98,7 +98,7 @@ async function previewShowsTheRerun(context: LifecycleContext): Promise<void> {
 }
 
 /** Case 3: `pulumi up` reschedules exactly once with force: true and stores what the API returned. */
-async function upReschedulesOnce(context: LifecycleContext): Promise<void> {
+export async function upReschedulesOnce(context: LifecycleContext): Promise<void> {
   const { workspace, sim, resourceName } = context;
   const appliedBefore = sim.appliedReschedules(SEED_JOB_ID);
 
@@ -138,4 +138,35 @@ export function casesOneToThree(context: () => LifecycleContext): void {
 
   it('3. up reschedules exactly once with {"force":true}; outputs show rescheduled, pending, count 1', () =>
     upReschedulesOnce(context()));
+}
+
+/** `pulumi refresh` reads the job once and changes nothing on the API's side. */
+export async function refreshReadsTheJob(context: LifecycleContext): Promise<void> {
+  const { workspace, sim } = context;
+
+  const { result, requests, writes } = await watchRequests(sim, () =>
+    workspace.pulumi(["refresh", "--yes", "--skip-preview"]),
+  );
+
+  expectSucceeded(result);
+  expect(writes, describeRequests(requests)).to.have.length(0);
+  expect(requests.map((request) => `${request.method} ${request.path} ${request.status}`)).to.deep.equal([
+    `GET /jobs/${SEED_JOB_ID} 200`,
+  ]);
+}
+
+/** `pulumi destroy` sends nothing to the API and empties the stack; the job is left as it was. */
+export async function destroySendsNothing(context: LifecycleContext): Promise<void> {
+  const { workspace, sim } = context;
+  const jobBefore = sim.job(SEED_JOB_ID)?.state;
+
+  const { result, requests } = await watchRequests(sim, () =>
+    workspace.pulumi(["destroy", "--yes", "--skip-preview"]),
+  );
+
+  expectSucceeded(result);
+  expect(result.output).to.match(/- 2 deleted/);
+  expect(requests, describeRequests(requests)).to.have.length(0);
+  expect((await workspace.exportStack()).resources).to.have.length(0);
+  expect(sim.job(SEED_JOB_ID)?.state).to.equal(jobBefore);
 }
