@@ -51,11 +51,20 @@ export function ensurePulumiCli(options: { showProgress?: boolean } = {}): Promi
 /** What one CLI command did. `output` is stdout and stderr interleaved as they arrived. */
 export interface CliResult {
   command: string;
+  /** The exit code; 128 + the signal's number for a command ended by a signal sent with `signal()`. */
   code: number;
   stdout: string;
   stderr: string;
   output: string;
+  /** The signal that ended the command, when it was one sent with `PulumiWorkspace.signal()`. */
+  signal?: NodeJS.Signals;
 }
+
+/**
+ * Commands signalled on purpose (`PulumiWorkspace.signal`): one that a signal then ends resolves with what it
+ * printed, instead of rejecting as a command stopped by a timeout does.
+ */
+const signalledOnPurpose = new WeakSet<ChildProcess>();
 
 export interface RunOptions {
   /** Resolve with a non-zero exit code instead of rejecting. */
@@ -264,6 +273,23 @@ export class PulumiWorkspace {
     }
   }
 
+  /**
+   * Sends `signal` to the CLI process of every running command, and to nothing else: not to its plugins, as
+   * when a CI runner's main process is killed (SIGKILL) or paused (SIGSTOP). Returns the process ids signalled.
+   * A command that the signal ends resolves with `signal` set instead of rejecting.
+   */
+  signal(signal: NodeJS.Signals): number[] {
+    const pids: number[] = [];
+    for (const child of this.children) {
+      if (child.pid !== undefined) {
+        signalledOnPurpose.add(child);
+        child.kill(signal);
+        pids.push(child.pid);
+      }
+    }
+    return pids;
+  }
+
   /** Removes the stack, its configuration file and the directories this workspace made; stops its commands. */
   async dispose(): Promise<void> {
     for (const child of this.children) {
@@ -334,7 +360,9 @@ export function runCommand(
     child.on("close", (code, signal) => {
       settle();
       const result: CliResult = { command: description, code: code ?? 128, stdout, stderr, output };
-      if (signal !== null) {
+      if (signal !== null && signalledOnPurpose.has(child)) {
+        resolve({ ...result, code: 128 + (os.constants.signals[signal] ?? 0), signal });
+      } else if (signal !== null) {
         reject(new Error(`${description} was stopped by ${signal} (timeout ${timeoutMs} ms)\n${output}`));
       } else if (result.code !== 0 && options.allowFailure !== true) {
         reject(new Error(`${description} exited with ${result.code}\n${output}`));
