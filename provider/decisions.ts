@@ -369,6 +369,15 @@ export function ownRunFailed(olds: JobRerunOutputs, now: Job): boolean {
   );
 }
 
+/** The line printed when only a read of the job showed the reschedule whose answer was lost. */
+export function observedRescheduleWarning(job: Job): string {
+  return (
+    `job ${job.job_id}: the answer to this stack's reschedule was lost, and the job shows a reschedule (now ` +
+    `${job.state}, updated ${job.updated_at ?? "at an unknown time"}), which may be this stack's or another's: ` +
+    "following it without rescheduling again (outcome run_observed)"
+  );
+}
+
 /** The line printed when a reschedule without force left a finished job alone. */
 export function skippedTerminalWarning(job: Job): string {
   return (

@@ -21,6 +21,7 @@ import {
   deployedJob,
   runSince,
   runSinceWarning,
+  observedRescheduleWarning,
   skippedTerminalWarning,
   storedOutputs,
   waitVerdict,
@@ -368,10 +369,14 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
     if (result.outcome === "skipped_terminal") {
       this.reporter.warn(skippedTerminalWarning(result.job));
     }
+    // A reschedule seen only by reading the job may be another stack's: it is recorded as observed, and not
+    // counted as this stack's own.
+    const observed = !result.confirmed && result.outcome === "rescheduled";
+    if (observed) {
+      this.reporter.warn(observedRescheduleWarning(result.job));
+    }
     return {
-      // A reschedule seen only by reading the job may be another stack's: it is recorded as observed, and not
-      // counted as this stack's own.
-      outcome: !result.confirmed && result.outcome === "rescheduled" ? "run_observed" : result.outcome,
+      outcome: observed ? "run_observed" : result.outcome,
       job: result.job,
       jobJson: result.jobJson,
       at: this.now().toISOString(),

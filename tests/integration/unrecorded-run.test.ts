@@ -134,5 +134,8 @@ describe("JobRerun and a run it did not record", () => {
     const outs = result.outs as StoredOutputs;
     expect(h.sim.appliedReschedules(COMPLETED_JOB)).to.equal(1);
     expect(figures(outs)).to.deep.include({ outcome: "run_observed", rescheduleCount: 0 });
+    expect(h.lines.join("\n")).to.include(
+      "the answer to this stack's reschedule was lost, and the job shows a reschedule",
+    );
   });
 });
