@@ -216,17 +216,18 @@ is met when the median ratio is within it; a request goal must hold in every run
     ]);
   }
   if (results.up.length > 0) {
+    // Every reschedule reads the job first (the run-since rule, issue 11): N reads and exactly N POSTs.
     const exact = results.up.every(
       (row) =>
-        row.jobRerun.requests.min === row.count &&
-        row.jobRerun.requests.max === row.count &&
-        row.jobRerun.writes.min === row.count,
+        row.jobRerun.requests.max <= 2 * row.count &&
+        row.jobRerun.writes.min === row.count &&
+        row.jobRerun.writes.max === row.count,
     );
     summaryRows.push([
       "3",
       'up: API requests per run (`waitFor: "none"`)',
-      "exactly N",
-      exact ? "exactly N POSTs in every run" : "see the table",
+      "≤ 2N, exactly N POSTs",
+      exact ? "≤ 2N requests, exactly N POSTs, in every run" : "see the table",
       met(exact),
     ]);
   }
