@@ -165,12 +165,15 @@ interface Told {
   history: string;
 }
 
-function statusError(
+/** Builds the error for one kind of failure. */
+type ErrorFor<K extends Failure["kind"]> = (
   context: CallContext,
-  failure: Extract<Failure, { kind: "status" }>,
+  failure: Extract<Failure, { kind: K }>,
   told: Told,
   extra: ErrorExtra,
-): NarrativeApiError {
+) => NarrativeError;
+
+const statusError: ErrorFor<"status"> = (context, failure, told, extra) => {
   const detail = failure.detail === undefined ? "" : `: ${failure.detail}`;
   const logId = failure.logId === undefined ? "" : ` (logId ${failure.logId})`;
   const location = failure.location === undefined ? "" : ` (Location: ${failure.location})`;
@@ -186,14 +189,9 @@ function statusError(
       retryable: isRetriedStatus(failure.status),
     },
   );
-}
+};
 
-function badBodyError(
-  context: CallContext,
-  failure: Extract<Failure, { kind: "bad-body" }>,
-  told: Told,
-  extra: ErrorExtra,
-): NarrativeApiError {
+const badBodyError: ErrorFor<"bad-body"> = (context, failure, told, extra) => {
   const hint =
     extra.next ??
     `A proxy or gateway may be answering in place of the API: check ${context.apiUrlSetting} and try again later.`;
@@ -208,14 +206,9 @@ function badBodyError(
       retryable: failure.retried,
     },
   );
-}
+};
 
-function networkError(
-  context: CallContext,
-  failure: Extract<Failure, { kind: "network" }>,
-  told: Told,
-  extra: ErrorExtra,
-): NarrativeNetworkError {
+const networkError: ErrorFor<"network"> = (context, failure, told, extra) => {
   const unsure =
     context.method === "POST" &&
     failure.reachedServer === "maybe" &&
@@ -229,14 +222,9 @@ function networkError(
     `${told.where} failed: could not talk to the API (${failure.reason})${told.history}. ${hint}${unsure}`,
     { ...errorContext(context), code: failure.code, cause: failure.cause },
   );
-}
+};
 
-function timeoutError(
-  context: CallContext,
-  failure: Extract<Failure, { kind: "timeout" }>,
-  told: Told,
-  extra: ErrorExtra,
-): NarrativeTimeoutError {
+const timeoutError: ErrorFor<"timeout"> = (context, failure, told, extra) => {
   // When the budget ends the call, it is the budget that ran out, whatever cut the last attempt.
   const total = failure.byBudget || extra.gaveUp;
   const hint =
@@ -250,7 +238,7 @@ function timeoutError(
       ? { ...errorContext(context), timeoutMs: context.budget.totalMs, kind: "total" }
       : { ...errorContext(context), timeoutMs: failure.timeoutMs, kind: "attempt" },
   );
-}
+};
 
 /** The error when the budget ends the call: the last failure's kind, saying how many attempts over how long. */
 export function giveUp(
