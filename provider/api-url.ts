@@ -7,7 +7,8 @@
 
 const LOOPBACK_HOSTS = new Set(["localhost", "[::1]", "::1"]);
 
-function isLoopbackHost(hostname: string): boolean {
+/** localhost, 127.x.x.x or ::1, as URL.hostname writes them. */
+export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 

@@ -50,6 +50,11 @@ export interface NarrativeClientOptions {
   userAgent?: string;
   /** Told before every wait between attempts; the provider prints these as progress lines. */
   onRetry?: (event: RetryEvent) => void;
+  /**
+   * For tests: the certificates to trust for an https apiUrl, in place of Node's own list. A deployment that
+   * must trust a company's certificate authority sets NODE_EXTRA_CA_CERTS instead.
+   */
+  ca?: string;
   /** For tests: the wait between attempts (default a timer that `cancellation` ends), the clock and jitter. */
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -115,7 +120,7 @@ export class NarrativeJobsClient {
     this.apiHost = base.host;
     const retryOptions = resolveRetryOptions(options);
     this.attemptTimeoutMs = retryOptions.attemptTimeoutMs;
-    this.transport = new Transport(base, this.#token, options.userAgent);
+    this.transport = new Transport(base, this.#token, options.userAgent, options.ca);
     this.attempts = new Attempts({
       transport: this.transport,
       token: this.#token,

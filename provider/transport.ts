@@ -1,8 +1,8 @@
 /**
- * One HTTP exchange with the API: the request with the token's header, over one keep-alive agent per client,
- * under one attempt timeout that covers reading the whole body. It never throws: what went wrong comes back as
- * a Failure for the caller's retry rules, with the token redacted from anything the server or the network stack
- * wrote.
+ * One HTTP exchange with the API: the request with the token's header, over one keep-alive agent per client
+ * (straight to the API, or through the proxy the environment names: proxy.ts), under one attempt timeout that
+ * covers reading the whole body. It never throws: what went wrong comes back as a Failure for the caller's retry
+ * rules, with the token redacted from anything the server or the network stack wrote.
  */
 import * as fs from "node:fs";
 import * as http from "node:http";
@@ -11,6 +11,7 @@ import * as path from "node:path";
 import fetch from "node-fetch";
 import { redact } from "./redact";
 import { sanitizedCause, type Answer, type AnswerLimit, type Failure } from "./failure";
+import { proxyAgent, proxyFailureRule, type AgentSettings } from "./proxy";
 import { networkRule } from "./retry";
 
 /** Idle keep-alive sockets are closed after this, or sooner when the server announces a shorter Keep-Alive. */
@@ -56,8 +57,12 @@ export class Transport {
   readonly #token: string;
   readonly #headers: Readonly<Record<string, string>>;
 
-  /** `base` has passed the API URL rule (client-args.ts); `token` has passed the token check. */
-  constructor(base: URL, token: string, userAgent: string | undefined) {
+  /**
+   * `base` has passed the API URL rule (client-args.ts); `token` has passed the token check. `ca`, for tests,
+   * replaces the certificates Node trusts for https. Throws a NarrativeConfigError when the proxy variable that
+   * applies does not hold a usable URL.
+   */
+  constructor(base: URL, token: string, userAgent: string | undefined, ca?: string) {
     this.baseUrl = `${base.origin}${base.pathname.replace(/\/+$/, "")}`;
     this.#token = token;
     this.#headers = {
@@ -65,8 +70,15 @@ export class Transport {
       Accept: "application/json",
       "User-Agent": userAgent ?? defaultUserAgent(),
     };
-    const agentOptions: http.AgentOptions = { keepAlive: true, timeout: IDLE_SOCKET_TIMEOUT_MS };
-    this.agent = base.protocol === "https:" ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    const settings: AgentSettings = { keepAlive: true, timeout: IDLE_SOCKET_TIMEOUT_MS };
+    if (ca !== undefined) {
+      settings.ca = ca;
+    }
+    // Every request goes to the base URL's origin (redirects are not followed), so the proxy chosen for it
+    // holds for all of them, and a proxy setting that cannot be used fails here, before anything is sent.
+    this.agent =
+      proxyAgent(base, settings) ??
+      (base.protocol === "https:" ? new https.Agent(settings) : new http.Agent(settings));
   }
 
   /**
@@ -177,7 +189,9 @@ function networkFailure(error: unknown, token: string): Extract<Failure, { kind:
   const code = (cause as { code?: unknown }).code;
   // node-fetch writes "request to <url> failed, reason: <system error>"; the URL is already in the message.
   const reason = cause.message.replace(/^request to \S+ failed, reason: /, "");
-  const rule = networkRule(typeof code === "string" ? code : undefined, cause.message);
+  const known = typeof code === "string" ? code : undefined;
+  // A tunnel the proxy did not open carried nothing to the API, whatever the error below it was.
+  const rule = proxyFailureRule(known) ?? networkRule(known, cause.message);
   const failure: Extract<Failure, { kind: "network" }> = {
     kind: "network",
     reason: reason === "" ? cause.name : reason,

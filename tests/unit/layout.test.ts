@@ -14,7 +14,7 @@ const PROVIDER = path.resolve(__dirname, "..", "..", "provider");
 const LAYERS: readonly (readonly string[])[] = [
   ["types", "duration", "json", "errors", "redact", "api-url", "triggers", "server-text", "answers"],
   ["settings", "retry"],
-  ["failure", "reschedule-rule", "transport", "client-args", "attempts"],
+  ["failure", "reschedule-rule", "proxy", "transport", "client-args", "attempts"],
   ["client"],
   ["inputs", "wait", "cancellation"],
   ["decisions"],
