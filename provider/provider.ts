@@ -32,6 +32,7 @@ import {
   type UnfinishedRun,
 } from "./decisions";
 import { waitTimeoutMs, withDefaults, type GivenInputs, type JobRerunInputs } from "./inputs";
+import { JobRerunIncompleteError } from "./incomplete";
 import { triggersEqual } from "./triggers";
 import { NarrativeApiError, NarrativeConfigError, NarrativeError } from "./errors";
 import { redact } from "./redact";
@@ -62,28 +63,6 @@ export interface ProviderOptions {
   /** Ends waits early, as the engine's Cancel call does in the provider process. */
   cancellation?: AbortSignal;
   now?: () => Date;
-}
-
-/**
- * A create or update that did part of its work: the engine records `properties` as the resource's state (marked
- * as not fully initialised) instead of keeping the old state, so a reschedule that was applied is never lost.
- * The dynamic provider host turns an error carrying `id` and `properties` into that partial result.
- */
-export class JobRerunIncompleteError extends Error {
-  readonly reasons: string[];
-  /** What the engine stores, in the state's shape. */
-  readonly properties: StoredOutputs;
-
-  constructor(
-    message: string,
-    readonly id: string,
-    outputs: JobRerunOutputs,
-  ) {
-    super(message);
-    this.name = "JobRerunIncompleteError";
-    this.reasons = [message];
-    this.properties = storedOutputs(outputs);
-  }
 }
 
 export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {

@@ -50,6 +50,11 @@ export class JobRerun extends pulumi.CustomResource {
   constructor(name: string, args: JobRerunArgs, opts?: pulumi.CustomResourceOptions) {
     // The dynamic provider host must be able to load the provider the stored text names (see resolvable.ts).
     checkProviderResolvable(name);
+    // Triggers given as plain data are checked at once; parts still to come are checked once known, below.
+    const problem = triggersProblem(args.triggers, "triggers", isEventual);
+    if (problem !== undefined) {
+      throw triggersError(name, problem);
+    }
     super(
       JOB_RERUN_TYPE,
       name,
@@ -61,12 +66,9 @@ export class JobRerun extends pulumi.CustomResource {
         // A function or a cycle cannot cross to the engine intact, so the program checks triggers itself,
         // once they are known, with the same rule the provider applies.
         triggers: pulumi.output(args.triggers as pulumi.Input<JsonValue>).apply((triggers: unknown) => {
-          const problem = triggersProblem(triggers);
-          if (problem !== undefined) {
-            throw new pulumi.InputPropertyError({
-              propertyPath: "triggers",
-              reason: `JobRerun ${name}: ${problem}`,
-            });
+          const known = triggersProblem(triggers);
+          if (known !== undefined) {
+            throw triggersError(name, known);
           }
           return triggers;
         }),
@@ -134,4 +136,22 @@ export class JobRerun extends pulumi.CustomResource {
     }
     return figure as pulumi.Output<T>;
   }
+}
+
+/** A Pulumi Output or a promise: a part of the triggers still to come. */
+function isEventual(value: object): boolean {
+  return pulumi.Output.isInstance(value) || value instanceof Promise;
+}
+
+/**
+ * The error for refused triggers, without its stack: @pulumi/pulumi formats an error thrown in an `apply` with
+ * util.inspect, which on a stack through its own sources took tens of seconds before printing anything.
+ */
+function triggersError(name: string, problem: string): pulumi.InputPropertyError {
+  const error = new pulumi.InputPropertyError({
+    propertyPath: "triggers",
+    reason: `JobRerun ${name}: ${problem}`,
+  });
+  error.stack = `${error.name}: ${error.message}`;
+  return error;
 }

@@ -35,9 +35,15 @@ const PROTOTYPE_SETTER = "__proto__";
  * Why `value` is not acceptable as triggers, naming where inside it the problem is, or undefined when it is.
  * Values the engine does not know yet are accepted: they are checked again once known.
  */
-export function triggersProblem(value: unknown, path = "triggers"): string | undefined {
-  const problem = shapeProblem(value, path);
-  if (problem !== undefined) {
+export function triggersProblem(
+  value: unknown,
+  path = "triggers",
+  isEventual?: (value: object) => boolean,
+): string | undefined {
+  const eventual = { found: false };
+  const problem = shapeProblem(value, path, isEventual, eventual);
+  if (problem !== undefined || eventual.found) {
+    // A value with parts still to come (a Pulumi Output, a promise) is measured once they have come.
     return problem;
   }
   const bytes = Buffer.byteLength(canonicalJson(value));
@@ -51,7 +57,12 @@ export function triggersProblem(value: unknown, path = "triggers"): string | und
 }
 
 /** The first part of `value` that is not JSON data, or nested too deep; see `triggersProblem`. */
-function shapeProblem(value: unknown, path: string): string | undefined {
+function shapeProblem(
+  value: unknown,
+  path: string,
+  isEventual: ((value: object) => boolean) | undefined,
+  eventual: { found: boolean },
+): string | undefined {
   const ancestors = new Set<object>();
   const visit = (item: unknown, at: string, depth: number): string | undefined => {
     switch (typeof item) {
@@ -73,6 +84,10 @@ function shapeProblem(value: unknown, path: string): string | undefined {
       return undefined;
     }
     const object = item as object;
+    if (isEventual?.(object) === true) {
+      eventual.found = true;
+      return undefined;
+    }
     if (ancestors.has(object)) {
       return `${at} refers back to itself (a cycle): triggers must be JSON data`;
     }

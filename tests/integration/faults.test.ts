@@ -8,7 +8,7 @@ import { expect } from "chai";
 import type { StoredOutputs } from "../../provider/decisions";
 import { NarrativeApiError, NarrativeConfigError, NarrativeError } from "../../provider/errors";
 import { stringifyLossless } from "../../provider/json";
-import { JobRerunIncompleteError } from "../../provider/provider";
+import { JobRerunIncompleteError } from "../../provider/incomplete";
 import { SEEDED_JOB_IDS, type Fault, type RecordedRequest } from "../../provider/simulator";
 import {
   COMPLETED_JOB,

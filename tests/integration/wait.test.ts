@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import type { StoredOutputs } from "../../provider/decisions";
-import { JobRerunIncompleteError } from "../../provider/provider";
+import { JobRerunIncompleteError } from "../../provider/incomplete";
 import {
   COMPLETED_JOB,
   expectFailure,

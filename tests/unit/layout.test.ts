@@ -18,7 +18,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["client"],
   ["inputs", "wait", "cancellation"],
   ["decisions"],
-  ["shim", "provider", "resource", "resolvable"],
+  ["shim", "incomplete", "provider", "resource", "resolvable"],
   ["index"],
 ];
 
