@@ -36,6 +36,7 @@ import {
   type LifecycleContext,
 } from "../e2e/steps";
 import { COMPAT_CACHE, ensureTool, install, installByShellLine, TOOLS } from "./package-managers";
+import { proxyCases, startProxiedApi, type ProxiedApi } from "./proxy-cell";
 import { PROJECT_NAME, RESOURCE_NAME, writeProgram, type ProgramKind } from "./programs";
 
 const DEV_DEPENDENCIES = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
@@ -70,7 +71,7 @@ interface Cell {
   prepare(root: string, tarball: string): Promise<string>;
   /** Checks on the installed program, before the Pulumi CLI runs it. */
   checkInstall?(projectDir: string): void;
-  scenario: "lifecycle" | "through-a-library" | "automation" | "plug-n-play";
+  scenario: "lifecycle" | "through-a-library" | "automation" | "plug-n-play" | "through-a-proxy";
 }
 
 /** Package.json dependencies: the packed package and the given @pulumi/pulumi, plus TypeScript's tools. */
@@ -190,6 +191,15 @@ const CELLS: Cell[] = [
     },
   },
   {
+    name: "npm, plain JavaScript, through a proxy (HTTPS_PROXY with a password, NO_PROXY, NODE_EXTRA_CA_CERTS)",
+    scenario: "through-a-proxy",
+    async prepare(root, tarball) {
+      await writeProgram(root, "javascript", manifest(tarball, "javascript"));
+      await install("npm", ["install"], root);
+      return root;
+    },
+  },
+  {
     name: `npm, @pulumi/pulumi ${LOWEST_PULUMI_SDK_VERSION} (the lowest the peer range allows), TypeScript`,
     scenario: "lifecycle",
     async prepare(root, tarball) {
@@ -301,6 +311,8 @@ describe("compat: the packed package in fresh programs through the Pulumi CLI", 
       let root: string;
       let projectDir: string;
       let sim: Simulator;
+      /** The https API behind a proxy, for the proxy cell. */
+      let proxied: ProxiedApi | undefined;
       let workspace: PulumiWorkspace | undefined;
       let context: LifecycleContext;
       let failed = false;
@@ -316,14 +328,18 @@ describe("compat: the packed package in fresh programs through the Pulumi CLI", 
         root = await fs.mkdtemp(path.join(os.tmpdir(), "narrative-compat-"));
         projectDir = await cell.prepare(root, tarball);
         sim = await startSimulator({ frozen: true, token });
+        if (cell.scenario === "through-a-proxy") {
+          proxied = await startProxiedApi(sim);
+        }
         if (cell.scenario !== "automation") {
           workspace = await PulumiWorkspace.create({
             project: PROJECT_NAME,
             dir: projectDir,
             existingProject: true,
             removeDir: false,
+            ...(proxied === undefined ? {} : { env: proxied.env }),
           });
-          await workspace.configureNarrative(sim.url, token);
+          await workspace.configureNarrative(proxied?.apiUrl ?? sim.url, token);
           context = { workspace, sim, resourceName: RESOURCE_NAME };
         }
       });
@@ -347,6 +363,7 @@ describe("compat: the packed package in fresh programs through the Pulumi CLI", 
         row.seconds = (Date.now() - started) / 1000;
         row.result = !failed && passed === this.test?.parent?.tests.length ? "passed" : "FAILED";
         await workspace?.dispose();
+        await proxied?.close();
         await sim?.close();
         if (root !== undefined) {
           await fs.rm(root, { recursive: true, force: true });
@@ -391,6 +408,13 @@ describe("compat: the packed package in fresh programs through the Pulumi CLI", 
           expectInstalledCopy(projectDir, path.dirname(projectDir));
         });
         lifecycleCases(() => context);
+      } else if (cell.scenario === "through-a-proxy") {
+        proxyCases(() => ({
+          ...context,
+          proxied: proxied as ProxiedApi,
+          token,
+          transcript: () => workspace?.transcript ?? [],
+        }));
       } else if (cell.scenario === "plug-n-play") {
         it("preview stops before the program runs: Pulumi finds no node_modules", async () => {
           expect(existsSync(path.join(projectDir, ".pnp.cjs"))).to.equal(true);
