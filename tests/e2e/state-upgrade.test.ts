@@ -39,6 +39,8 @@ const EXPECTED_PREVIEW: Readonly<Record<string, PreviewExpectation>> = {
   "closure-flat": "update-sending-nothing",
   "text-flat": "update-sending-nothing",
   "text-status": "no-changes",
+  "text-status-v3": "no-changes",
+  "text-catch-status-v3": "no-changes",
 };
 
 /** fixture.json, written by scripts/make-state-fixture.sh. */
