@@ -5,17 +5,27 @@
  * delete them. The stored text then says what to do: reinstall the package and keep it until the JobReruns are
  * gone, or `pulumi state delete` them (all that deleting a JobRerun does). Through the real CLI, with the package
  * installed from its npm tarball into a program outside this repository, as users get it.
+ *
+ * The host deletes with the text stored in the outputs, which the engine rewrites only when the resource is
+ * updated: a JobRerun stored by an earlier release keeps that release's text (and Node's bare message) until
+ * its next update, as the second describe shows.
  */
 import { expect } from "chai";
 import { existsSync, promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
-import { PROVIDER_TEXT } from "../../provider/shim";
-import { distinctiveToken, PulumiWorkspace, runCommand, type CliResult } from "../../scripts/pulumi-harness";
+import { JOB_RERUN_TYPE, PROVIDER_TEXT } from "../../provider/shim";
+import {
+  distinctiveToken,
+  PulumiWorkspace,
+  runCommand,
+  type CliResult,
+  type StateResource,
+} from "../../scripts/pulumi-harness";
 import { npmInstall, packedTarball, PULUMI_SDK } from "./packing";
 import { jobRerunProgram } from "./programs";
-import { describeRequests, expectSucceeded, SEED_JOB_ID, FIRST_TRIGGERS } from "./steps";
+import { describeRequests, expectSucceeded, FIRST_TRIGGERS, SECOND_TRIGGERS, SEED_JOB_ID } from "./steps";
 import { skipTheRestAfterAFailure } from "./support";
 
 const RESOURCE_NAME = "nightly-audience";
@@ -44,6 +54,37 @@ function expectWhatToDo(result: CliResult): void {
     "Cannot find module 'pulumi-narrative-jobs/provider'",
   ]) {
     expect(said, phrase).to.include(phrase);
+  }
+}
+
+/** The text every release before the one that says what to do stored (tests/fixtures/state/text-status-v3). */
+const EARLIER_TEXT = 'exports.handler = () => require("pulumi-narrative-jobs/provider");\n';
+
+/**
+ * Rewrites the stack's JobRerun to hold `texts` as its provider text, in its inputs and its outputs, through
+ * `pulumi stack export` and `pulumi stack import`: the state a stack of an earlier release holds after an upgrade.
+ */
+async function importWithText(
+  workspace: PulumiWorkspace,
+  texts: { inputs: string; outputs: string },
+): Promise<void> {
+  const exported = JSON.parse((await workspace.exportStack()).text) as {
+    deployment: { resources: StateResource[] };
+  };
+  const reruns = exported.deployment.resources.filter((resource) => resource.type === JOB_RERUN_TYPE);
+  expect(reruns).to.have.length(1);
+  for (const rerun of reruns) {
+    expect(rerun.inputs?.["__provider"]).to.be.a("string");
+    expect(rerun.outputs?.["__provider"]).to.be.a("string");
+    (rerun.inputs ?? {})["__provider"] = texts.inputs;
+    (rerun.outputs ?? {})["__provider"] = texts.outputs;
+  }
+  const file = path.join(os.tmpdir(), `narrative-e2e-import-${process.pid}-${Date.now()}.json`);
+  await fs.writeFile(file, JSON.stringify(exported));
+  try {
+    expectSucceeded(await workspace.pulumi(["stack", "import", "--file", file]));
+  } finally {
+    await fs.rm(file, { force: true });
   }
 }
 
@@ -143,6 +184,18 @@ describe("e2e: an uninstalled package under a stack that still holds a JobRerun"
     expectNoWrites();
   });
 
+  it("a JobRerun whose outputs hold an earlier release's text fails with Node's bare message", async () => {
+    // The host loads the text stored in the outputs to delete (the inputs already hold this build's text after
+    // an up without changes), so a stack written before the text said what to do gets Node's message alone.
+    await importWithText(workspace, { inputs: PROVIDER_TEXT, outputs: EARLIER_TEXT });
+    const up = await workspace.pulumi(["up", "--yes"], { allowFailure: true });
+    expect(up.code, up.output).not.to.equal(0);
+    expect(up.output).to.include("error: Cannot find module 'pulumi-narrative-jobs/provider'");
+    expect(up.output).not.to.include("Pulumi needs");
+    await importWithText(workspace, { inputs: PROVIDER_TEXT, outputs: PROVIDER_TEXT });
+    expectNoWrites();
+  });
+
   it("with the package installed again, destroy removes it", async () => {
     await npmInstall(programDir, [tarball]);
     expectSucceeded(await workspace.pulumi(["destroy", "--yes"]));
@@ -165,5 +218,61 @@ describe("e2e: an uninstalled package under a stack that still holds a JobRerun"
     expect(await workspace.jobReruns()).to.deep.equal([]);
     expect(await workspace.outputs()).to.deep.equal({ project: "narrative-uninstall" });
     expectNoWrites();
+  });
+});
+
+describe("e2e: a JobRerun stored by an earlier release gets the new provider text", function () {
+  this.timeout(180_000);
+
+  const token = distinctiveToken("earlier-text");
+  let sim: Simulator;
+  let workspace: PulumiWorkspace;
+
+  before(async function () {
+    this.timeout(600_000);
+    workspace = await PulumiWorkspace.create({
+      project: "narrative-earlier-text",
+      program: jobRerunProgram({ resourceName: RESOURCE_NAME }),
+    });
+    sim = await startSimulator({ frozen: true, token });
+    await workspace.configureNarrative(sim.url, token);
+    await workspace.setConfig("jobId", SEED_JOB_ID);
+    await workspace.setConfig("triggers", JSON.stringify(FIRST_TRIGGERS));
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await workspace?.dispose();
+    await sim?.close();
+  });
+
+  skipTheRestAfterAFailure();
+
+  const storedTexts = async (): Promise<{ inputs: unknown; outputs: unknown }> => {
+    const [rerun] = await workspace.jobReruns();
+    return { inputs: rerun?.inputs?.["__provider"], outputs: rerun?.outputs?.["__provider"] };
+  };
+
+  it("an earlier release's JobRerun: created, then given that release's text by an import", async () => {
+    expectSucceeded(await workspace.pulumi(["up", "--yes"]));
+    await importWithText(workspace, { inputs: EARLIER_TEXT, outputs: EARLIER_TEXT });
+    expect(await storedTexts()).to.deep.equal({ inputs: EARLIER_TEXT, outputs: EARLIER_TEXT });
+  });
+
+  it("up with nothing changed, and refresh: the outputs, which delete loads, keep the earlier text", async () => {
+    expectSucceeded(await workspace.pulumi(["up", "--yes"]));
+    // The engine records the new inputs of an unchanged resource, but keeps its outputs.
+    expect(await storedTexts()).to.deep.equal({ inputs: PROVIDER_TEXT, outputs: EARLIER_TEXT });
+
+    expectSucceeded(await workspace.pulumi(["refresh", "--yes"]));
+    expect(await storedTexts()).to.deep.equal({ inputs: PROVIDER_TEXT, outputs: EARLIER_TEXT });
+    expect(sim.writes()).to.have.length(0);
+  });
+
+  it("its next update (a trigger change) writes the new text into the outputs", async () => {
+    await workspace.setConfig("triggers", JSON.stringify(SECOND_TRIGGERS));
+    expectSucceeded(await workspace.pulumi(["up", "--yes"]));
+    expect(await storedTexts()).to.deep.equal({ inputs: PROVIDER_TEXT, outputs: PROVIDER_TEXT });
+    expect(sim.appliedReschedules(SEED_JOB_ID)).to.equal(1);
   });
 });
