@@ -174,7 +174,7 @@ export function planUpdate(olds: Partial<JobRerunOutputs>, news: JobRerunInputs)
 export type JobMarks = Pick<Job, "state" | "updated_at" | "executor">;
 
 /** The marks of a job, as `status.deployedJob` stores them. */
-export function jobMarks(job: Job): JobMarks {
+function jobMarks(job: Job): JobMarks {
   return withoutUndefined({
     state: job.state,
     updated_at: job.updated_at,
@@ -359,7 +359,7 @@ export function refreshedOutputs(olds: JobRerunOutputs, seen: JobSnapshot): JobR
  * last reschedule was this stack's own (confirmed), the job has ended so, and no other run started since the
  * deployment that sent it (`runSince`). A failed run of someone else's never triggers a rerun.
  */
-export function ownRunFailed(olds: JobRerunOutputs, now: Job): boolean {
+function ownRunFailed(olds: JobRerunOutputs, now: Job): boolean {
   return (
     olds.rerunFailed === true &&
     olds.outcome === "rescheduled" &&

@@ -6,7 +6,8 @@
  * `pulumi-narrative-jobs/simulator`.
  */
 export { JobRerun, type JobRerunArgs } from "./resource";
-export type { JobRerunOutputs, JobRerunStatus, StoredOutputs } from "./decisions";
+export type { JobRerunOutputs, JobRerunStatus, RerunOutcome, StoredOutputs } from "./decisions";
+export type { DatasetSelector, JobRerunInputValues, OnUnrecordedRun, WaitFor } from "./inputs";
 export {
   NarrativeJobsClient,
   type NarrativeClientOptions,

@@ -139,7 +139,7 @@ export const JOB_RERUN_INPUTS = {
   dataset: { onChange: "replace", problem: datasetProblem, same: triggersEqual },
 } as const satisfies { [K in InputName]-?: InputDefinition<NonNullable<JobRerunInputValues[K]>> };
 
-export const INPUT_NAMES = Object.keys(JOB_RERUN_INPUTS) as InputName[];
+const INPUT_NAMES = Object.keys(JOB_RERUN_INPUTS) as InputName[];
 
 type Table = typeof JOB_RERUN_INPUTS;
 /** The inputs that have a default. */

@@ -22,7 +22,7 @@ export interface LosslessObject {
 }
 
 /** Deeper nesting is refused with a SyntaxError: hostile input must not overflow the call stack. */
-export const MAX_JSON_DEPTH = 1_000;
+const MAX_JSON_DEPTH = 1_000;
 
 /** JSON.parse lets the last of repeated members win; lossless-json refuses them unless told the same. */
 const lastMemberWins: NonNullable<ParseOptions["onDuplicateKey"]> = ({ newValue }) => newValue;

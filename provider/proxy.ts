@@ -17,9 +17,9 @@ import { networkRule, type ReachedServer } from "./retry";
 const PROXY_SETTINGS = ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] as const;
 
 /** A tunnel that failed: the proxy refused it, for good until someone changes the settings. */
-export const PROXY_REFUSED = "ERR_PROXY_REFUSED";
+const PROXY_REFUSED = "ERR_PROXY_REFUSED";
 /** A tunnel that failed in a way that may pass: the proxy was not there, or could not reach the API. */
-export const PROXY_UNAVAILABLE = "ERR_PROXY_UNAVAILABLE";
+const PROXY_UNAVAILABLE = "ERR_PROXY_UNAVAILABLE";
 
 /** A proxy as messages name it, never with its user name or password. */
 export interface ProxyRoute {

@@ -25,7 +25,7 @@ export const DEFAULT_API_URL = "https://api.narrative.io";
  * after 1 ms beyond that, so every duration has a bound well inside it: one HTTP attempt that takes over ten
  * minutes has failed, and no call should keep a deployment for more than a day.
  */
-export const MAX_DURATION = {
+const MAX_DURATION = {
   attemptTimeout: { ms: 10 * 60_000, shown: "10m" },
   totalTimeout: { ms: 24 * 3_600_000, shown: "24h" },
 } as const;
