@@ -6,7 +6,8 @@
 import { apiUrlProblem } from "./api-url";
 import { NarrativeConfigError } from "./errors";
 import { redact } from "./redact";
-import { DEFAULT_RETRY_OPTIONS, type RetryOptions } from "./retry";
+import { formatMs } from "./duration";
+import { DEFAULT_RETRY_OPTIONS, RETRY_OPTION_LIMITS_MS, type RetryOptions } from "./retry";
 import { CONFIG_KEYS, ENV_KEYS } from "./settings";
 import { EXAMPLE_JOB_ID, isJobId, type JobOrder, type ListJobsFilters } from "./types";
 
@@ -79,6 +80,12 @@ export function resolveRetryOptions(
     if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (!allowsZero && value === 0)) {
       throw new NarrativeConfigError(
         `${name} must be a ${allowsZero ? "non-negative" : "positive"} number of milliseconds; got ${String(value)}.`,
+        { property: name },
+      );
+    }
+    if (value > RETRY_OPTION_LIMITS_MS[name]) {
+      throw new NarrativeConfigError(
+        `${name} must be at most ${RETRY_OPTION_LIMITS_MS[name]} milliseconds (${formatMs(RETRY_OPTION_LIMITS_MS[name])}); got ${value}.`,
         { property: name },
       );
     }

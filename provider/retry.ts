@@ -15,6 +15,18 @@ export interface RetryOptions {
   maxDelayMs: number;
 }
 
+/**
+ * The longest each timing option may be. A Node.js timer holds at most about 24.8 days and fires after 1 ms
+ * beyond that, so every option is bounded well inside it: an HTTP attempt that takes over ten minutes has
+ * failed, and no call should hold a deployment for more than a day.
+ */
+export const RETRY_OPTION_LIMITS_MS: Readonly<RetryOptions> = {
+  attemptTimeoutMs: 10 * 60_000,
+  totalTimeoutMs: 24 * 3_600_000,
+  baseDelayMs: 10 * 60_000,
+  maxDelayMs: 60 * 60_000,
+};
+
 export const DEFAULT_RETRY_OPTIONS: Readonly<RetryOptions> = {
   attemptTimeoutMs: 30_000,
   totalTimeoutMs: 120_000,

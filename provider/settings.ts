@@ -1,6 +1,7 @@
 import { apiUrlProblem } from "./api-url";
 import { parseDuration } from "./duration";
 import { NarrativeConfigError } from "./errors";
+import { RETRY_OPTION_LIMITS_MS } from "./retry";
 
 /** The stack configuration the provider reads, in Pulumi's `namespace:key` form. */
 export const CONFIG_KEYS = {
@@ -20,14 +21,10 @@ export const ENV_KEYS = {
 
 export const DEFAULT_API_URL = "https://api.narrative.io";
 
-/**
- * The longest each duration setting may be. A Node.js timer holds at most about 24.8 days and silently fires
- * after 1 ms beyond that, so every duration has a bound well inside it: one HTTP attempt that takes over ten
- * minutes has failed, and no call should keep a deployment for more than a day.
- */
+/** The longest each duration setting may be: the client's limits (retry.ts says why), as a person writes them. */
 const MAX_DURATION = {
-  attemptTimeout: { ms: 10 * 60_000, shown: "10m" },
-  totalTimeout: { ms: 24 * 3_600_000, shown: "24h" },
+  attemptTimeout: { ms: RETRY_OPTION_LIMITS_MS.attemptTimeoutMs, shown: "10m" },
+  totalTimeout: { ms: RETRY_OPTION_LIMITS_MS.totalTimeoutMs, shown: "24h" },
 } as const;
 
 /** What the provider process knows beyond a resource's inputs. Never serialized, never stored in state. */
