@@ -99,3 +99,16 @@ export function figures(stored: StoredOutputs | undefined): JobRerunOutputs {
   expect(stored, "the provider returned outputs").not.to.equal(undefined);
   return outputsFromState(stored ?? {}) as JobRerunOutputs;
 }
+
+/**
+ * A reschedule of the job that this stack's provider did not send: another stack's, a person's, or one from a
+ * deployment that was killed before it recorded it.
+ */
+export async function rescheduleElsewhere(sim: Simulator, jobId = COMPLETED_JOB): Promise<void> {
+  const response = await fetch(`${sim.url}/jobs/${jobId}/reschedule`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
+    body: '{"force":true}',
+  });
+  expect(response.status).to.equal(200);
+}

@@ -13,6 +13,7 @@ import {
   figures,
   providerHarness,
   rerunInputs,
+  rescheduleElsewhere,
   type Harness,
 } from "../helpers/provider-harness";
 
@@ -193,11 +194,7 @@ describe("JobRerun with rerunFailed", () => {
     expect(figures(completed).state).to.equal("completed");
     // Someone else reruns the job, and that run fails.
     h.sim.setJobOutcome(COMPLETED_JOB, { state: "failed", message: "out of memory" });
-    await fetch(`${h.sim.url}/jobs/${COMPLETED_JOB}/reschedule`, {
-      method: "POST",
-      headers: { Authorization: "Bearer tok-SECRET-7f3a9c", "Content-Type": "application/json" },
-      body: '{"force":true}',
-    });
+    await rescheduleElsewhere(h.sim);
     h.sim.advance(60_000);
     const refreshed = (await h.provider.read(COMPLETED_JOB, completed)).props as StoredOutputs;
     expect(figures(refreshed).state).to.equal("failed");
@@ -209,11 +206,7 @@ describe("JobRerun with rerunFailed", () => {
     // Created only (no reschedule of its own): the job then fails in a run someone else started.
     const created = (await h.provider.create(rerunInputs({ rerunFailed: true }))).outs as StoredOutputs;
     h.sim.setJobOutcome(COMPLETED_JOB, { state: "failed", message: "out of memory" });
-    await fetch(`${h.sim.url}/jobs/${COMPLETED_JOB}/reschedule`, {
-      method: "POST",
-      headers: { Authorization: "Bearer tok-SECRET-7f3a9c", "Content-Type": "application/json" },
-      body: '{"force":true}',
-    });
+    await rescheduleElsewhere(h.sim);
     h.sim.advance(60_000);
     const refreshed = (await h.provider.read(COMPLETED_JOB, created)).props as StoredOutputs;
     expect(figures(refreshed).state).to.equal("failed");

@@ -8,10 +8,10 @@ import { expect } from "chai";
 import type { StoredOutputs } from "../../provider/decisions";
 import {
   COMPLETED_JOB,
-  TOKEN,
   figures,
   providerHarness,
   rerunInputs,
+  rescheduleElsewhere,
   type Harness,
   type HarnessOptions,
 } from "../helpers/provider-harness";
@@ -28,16 +28,6 @@ describe("JobRerun and a run it did not record", () => {
       provider: { pollOptions: FAST_POLLS, ...options.provider },
     });
     created = (await h.provider.create(rerunInputs())).outs as StoredOutputs;
-  }
-
-  /** A reschedule that reached the API without the deployment that sent it recording it (a killed CLI). */
-  async function rescheduleBehindTheStacksBack(): Promise<void> {
-    const response = await fetch(`${h.sim.url}/jobs/${COMPLETED_JOB}/reschedule`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
-      body: '{"force":true}',
-    });
-    expect(response.status).to.equal(200);
   }
 
   const posts = (): number => h.sim.requests.filter((request) => request.method === "POST").length;
@@ -61,7 +51,7 @@ describe("JobRerun and a run it did not record", () => {
 
   it("follows a run that started since the last deployment instead of sending a second reschedule", async () => {
     await start();
-    await rescheduleBehindTheStacksBack();
+    await rescheduleElsewhere(h.sim);
     const outs = (await h.provider.update(COMPLETED_JOB, created, rerunInputs({ triggers: "v2" })))
       .outs as StoredOutputs;
     expect(posts()).to.equal(1);
@@ -76,7 +66,7 @@ describe("JobRerun and a run it did not record", () => {
 
   it("reschedules anyway with onUnrecordedRun: reschedule", async () => {
     await start();
-    await rescheduleBehindTheStacksBack();
+    await rescheduleElsewhere(h.sim);
     const news = rerunInputs({ triggers: "v2", onUnrecordedRun: "reschedule" });
     const outs = (await h.provider.update(COMPLETED_JOB, created, news)).outs as StoredOutputs;
     expect(h.sim.appliedReschedules(COMPLETED_JOB)).to.equal(2);
@@ -85,7 +75,7 @@ describe("JobRerun and a run it did not record", () => {
 
   it("does not restart a job that is running a run since: it follows it to the end with waitFor", async () => {
     await start({ simulator: { frozen: false, durations: { pendingMs: 30, runningMs: 150 } } });
-    await rescheduleBehindTheStacksBack();
+    await rescheduleElsewhere(h.sim);
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(h.sim.job(COMPLETED_JOB)?.state).to.equal("running");
     const news = rerunInputs({ triggers: "v2", waitFor: "terminal" });
@@ -96,7 +86,7 @@ describe("JobRerun and a run it did not record", () => {
 
   it("still sees the run after a refresh, which shows the job as it is without moving the baseline", async () => {
     await start();
-    await rescheduleBehindTheStacksBack();
+    await rescheduleElsewhere(h.sim);
     const refreshed = (await h.provider.read(COMPLETED_JOB, created)).props as StoredOutputs;
     expect(figures(refreshed).state).to.equal("pending");
     expect(refreshed.status.deployedJob).to.deep.include({ state: "completed" });
@@ -110,7 +100,7 @@ describe("JobRerun and a run it did not record", () => {
 
   it("keeps the baseline through an update that only records a new input", async () => {
     await start();
-    await rescheduleBehindTheStacksBack();
+    await rescheduleElsewhere(h.sim);
     const refreshed = (await h.provider.read(COMPLETED_JOB, created)).props as StoredOutputs;
     const recorded = (await h.provider.update(COMPLETED_JOB, refreshed, rerunInputs({ force: false })))
       .outs as StoredOutputs;
@@ -129,7 +119,7 @@ describe("JobRerun and a run it did not record", () => {
     h.sim.fault(`POST /jobs/${COMPLETED_JOB}/reschedule`, { status: 503, latencyMs: 400 });
     const update = h.provider.update(COMPLETED_JOB, created, rerunInputs({ triggers: "v2" }));
     await new Promise((resolve) => setTimeout(resolve, 150));
-    await rescheduleBehindTheStacksBack();
+    await rescheduleElsewhere(h.sim);
     const result = await update;
     const outs = result.outs as StoredOutputs;
     expect(h.sim.appliedReschedules(COMPLETED_JOB)).to.equal(1);
