@@ -216,13 +216,7 @@ is met when the median ratio is within it; a request goal must hold in every run
     ]);
   }
   if (results.up.length > 0) {
-    // Every reschedule reads the job first (the run-since rule, issue 11): N reads and exactly N POSTs.
-    const exact = results.up.every(
-      (row) =>
-        row.jobRerun.requests.max <= 2 * row.count &&
-        row.jobRerun.writes.min === row.count &&
-        row.jobRerun.writes.max === row.count,
-    );
+    const exact = results.up.every(upRequestsMet);
     summaryRows.push([
       "3",
       'up: API requests per run (`waitFor: "none"`)',
@@ -377,7 +371,7 @@ ${table(
       ? `≤ ${GOALS.upRatio.toFixed(2)}: ${met(row.ratio.median <= GOALS.upRatio)}`
       : "reported",
     `${count(row.jobRerun.requests)} (${count(row.jobRerun.writes)})`,
-    `${row.count}: ${met(row.jobRerun.requests.min === row.count && row.jobRerun.requests.max === row.count)}`,
+    `≤ ${2 * row.count} (${row.count}): ${met(upRequestsMet(row))}`,
     count(row.jobRerun.maxInFlight),
   ]),
 )}`);
@@ -511,4 +505,13 @@ ${table(
   }
 
   return `${sections.join("\n\n")}\n`;
+}
+
+/** Every reschedule reads the job first (the run-since rule): at most 2N requests, and exactly N POSTs. */
+function upRequestsMet(row: { count: number; jobRerun: { requests: Summary; writes: Summary } }): boolean {
+  return (
+    row.jobRerun.requests.max <= 2 * row.count &&
+    row.jobRerun.writes.min === row.count &&
+    row.jobRerun.writes.max === row.count
+  );
 }
