@@ -7,12 +7,9 @@
  */
 import { expect } from "chai";
 import { existsSync, promises as fs } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { startSimulator, type Simulator } from "../../provider/simulator";
 import { distinctiveToken, PulumiWorkspace, REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
-import { expectInstalledCopy, npmInstall, packedTarball, PULUMI_SDK } from "./packing";
-import { jobRerunProgram } from "./programs";
+import { expectInstalledCopy, installedProgram, type InstalledProgram } from "./packing";
 import { skipTheRestAfterAFailure } from "./support";
 import { casesOneToThree, type LifecycleContext } from "./steps";
 
@@ -22,40 +19,26 @@ describe("e2e: 10. installed from the npm tarball into a fresh program outside t
   this.timeout(120_000);
 
   const token = distinctiveToken("packed");
-  let tempDirs: string[] = [];
-  let tarball: string;
+  let installed: InstalledProgram | undefined;
   let programDir: string;
-  let sim: Simulator;
   let workspace: PulumiWorkspace;
   let context: LifecycleContext;
 
   before(async function () {
     // npm install may fetch @pulumi/pulumi and its dependencies from the registry.
     this.timeout(600_000);
-    tarball = await packedTarball();
-
-    programDir = await fs.mkdtemp(path.join(os.tmpdir(), "narrative-e2e-user-program-"));
-    tempDirs.push(programDir);
-    workspace = await PulumiWorkspace.create({
+    installed = await installedProgram({
       project: "narrative-user-program",
-      dir: programDir,
-      program: jobRerunProgram({ resourceName: RESOURCE_NAME }),
+      resourceName: RESOURCE_NAME,
+      token,
     });
-    await npmInstall(programDir, [tarball, PULUMI_SDK]);
-
-    sim = await startSimulator({ frozen: true, token });
-    await workspace.configureNarrative(sim.url, token);
-    context = { workspace, sim, resourceName: RESOURCE_NAME };
+    ({ programDir, workspace } = installed);
+    context = { workspace, sim: installed.sim, resourceName: RESOURCE_NAME };
   });
 
   after(async function () {
     this.timeout(60_000);
-    await workspace?.dispose();
-    await sim?.close();
-    for (const dir of tempDirs) {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
-    tempDirs = [];
+    await installed?.dispose();
   });
 
   skipTheRestAfterAFailure();

@@ -7,7 +7,10 @@ import { existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
-import { REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
+import { promises as fs } from "node:fs";
+import { startSimulator, type Simulator } from "../../provider/simulator";
+import { PulumiWorkspace, REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
+import { jobRerunProgram } from "./programs";
 
 /** The @pulumi/pulumi a user of the pinned CLI would install (Node 20 rules out later releases). */
 export const PULUMI_SDK = "@pulumi/pulumi@3.248.0";
@@ -69,4 +72,46 @@ export async function npmInstall(dir: string, specs: readonly string[]): Promise
     ["install", "--no-audit", "--no-fund", "--prefer-offline", "--no-package-lock", ...specs],
     { cwd: dir, timeoutMs: 540_000 },
   );
+}
+
+/** A Pulumi program in a fresh directory outside this repository, with the packed package installed. */
+export interface InstalledProgram {
+  tarball: string;
+  programDir: string;
+  workspace: PulumiWorkspace;
+  sim: Simulator;
+  /** Removes the stack, the simulator and the directory. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Packs the package, installs it with @pulumi/pulumi into a new directory whose program declares one JobRerun
+ * (tests/e2e/programs.ts), and starts a simulator with `token` that the stack is configured for.
+ */
+export async function installedProgram(options: {
+  project: string;
+  resourceName: string;
+  token: string;
+}): Promise<InstalledProgram> {
+  const tarball = await packedTarball();
+  const programDir = await fs.mkdtemp(path.join(os.tmpdir(), `${options.project}-`));
+  const workspace = await PulumiWorkspace.create({
+    project: options.project,
+    dir: programDir,
+    program: jobRerunProgram({ resourceName: options.resourceName }),
+  });
+  await npmInstall(programDir, [tarball, PULUMI_SDK]);
+  const sim = await startSimulator({ frozen: true, token: options.token });
+  await workspace.configureNarrative(sim.url, options.token);
+  return {
+    tarball,
+    programDir,
+    workspace,
+    sim,
+    dispose: async () => {
+      await workspace.dispose();
+      await sim.close();
+      await fs.rm(programDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -23,7 +23,7 @@ import {
   type CliResult,
   type StateResource,
 } from "../../scripts/pulumi-harness";
-import { npmInstall, packedTarball, PULUMI_SDK } from "./packing";
+import { installedProgram, npmInstall, type InstalledProgram } from "./packing";
 import { jobRerunProgram } from "./programs";
 import { describeRequests, expectSucceeded, FIRST_TRIGGERS, SECOND_TRIGGERS, SEED_JOB_ID } from "./steps";
 import { skipTheRestAfterAFailure } from "./support";
@@ -92,7 +92,7 @@ describe("e2e: an uninstalled package under a stack that still holds a JobRerun"
   this.timeout(180_000);
 
   const token = distinctiveToken("uninstall");
-  const tempDirs: string[] = [];
+  let installed: InstalledProgram | undefined;
   let tarball: string;
   let programDir: string;
   let sim: Simulator;
@@ -101,28 +101,19 @@ describe("e2e: an uninstalled package under a stack that still holds a JobRerun"
   before(async function () {
     // npm install may fetch @pulumi/pulumi and its dependencies from the registry.
     this.timeout(600_000);
-    tarball = await packedTarball();
-    programDir = await fs.mkdtemp(path.join(os.tmpdir(), "narrative-e2e-uninstall-"));
-    tempDirs.push(programDir);
-    workspace = await PulumiWorkspace.create({
+    installed = await installedProgram({
       project: "narrative-uninstall",
-      dir: programDir,
-      program: jobRerunProgram({ resourceName: RESOURCE_NAME }),
+      resourceName: RESOURCE_NAME,
+      token,
     });
-    await npmInstall(programDir, [tarball, PULUMI_SDK]);
-    sim = await startSimulator({ frozen: true, token });
-    await workspace.configureNarrative(sim.url, token);
+    ({ tarball, programDir, sim, workspace } = installed);
     await workspace.setConfig("jobId", SEED_JOB_ID);
     await workspace.setConfig("triggers", JSON.stringify(FIRST_TRIGGERS));
   });
 
   after(async function () {
     this.timeout(60_000);
-    await workspace?.dispose();
-    await sim?.close();
-    for (const dir of tempDirs) {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    await installed?.dispose();
   });
 
   skipTheRestAfterAFailure();
