@@ -116,6 +116,8 @@ export function checkInputs(news: Record<string, unknown>): {
 
 export interface RerunDiff {
   changes: boolean;
+  /** The inputs whose change the update applies, for hosts that show them (the provider plugin). */
+  changed: InputName[];
   replaces: string[];
   deleteBeforeReplace: boolean;
 }
@@ -146,6 +148,7 @@ export function diffInputs(
     // version-1 state must be rewritten (without a request) because a program cannot read its outputs: it
     // registers only `status`, and @pulumi/pulumi drops stored outputs a program did not register.
     changes: changed.length > 0 || olds.unfinishedRun !== undefined || olds.schemaVersion === 1,
+    changed,
     replaces,
     deleteBeforeReplace: false,
   };

@@ -1,0 +1,54 @@
+/**
+ * Reading a job without rerunning it: what the `narrative:index:getJob` function returns, from any host.
+ */
+import { apiUrlProblem } from "./api-url";
+import type { NarrativeJobsClient } from "./client";
+import { EXAMPLE_JOB_ID, isJobId, type Job } from "./types";
+
+export interface GetJobArgs {
+  /** The Narrative job to read, a UUID. */
+  jobId: string;
+  /**
+   * The API base URL for this read. Default: the stack's `narrative:apiUrl`, then `NARRATIVE_API_URL`, then
+   * https://api.narrative.io.
+   */
+  apiUrl?: string;
+}
+
+export interface GetJobResult {
+  /** The job's id, as the API returned it. */
+  jobId: string;
+  /**
+   * The job exactly as the API returned it, unknown fields included. An integer beyond ±(2^53−1), which a
+   * JavaScript number cannot hold, is its exact decimal string.
+   */
+  job: Job;
+  /** The same job as the exact JSON text the API sent. */
+  jobJson: string;
+  /** The job's state: pending, running, completed, failed... */
+  state: string;
+}
+
+/** Why the arguments cannot be read, each naming its field; empty when they can. */
+export function getJobFailures(args: Record<string, unknown>): { property: string; reason: string }[] {
+  const failures: { property: string; reason: string }[] = [];
+  const { jobId, apiUrl } = args;
+  if (!isJobId(jobId)) {
+    const got = typeof jobId === "string" ? JSON.stringify(jobId.slice(0, 80)) : "nothing";
+    failures.push({ property: "jobId", reason: `jobId must be a Narrative job UUID such as ${EXAMPLE_JOB_ID}; got ${got}` });
+  }
+  const problem = apiUrl === undefined ? undefined : apiUrlProblem(apiUrl);
+  if (problem !== undefined) {
+    failures.push({ property: "apiUrl", reason: `apiUrl ${problem}` });
+  }
+  return failures;
+}
+
+/**
+ * Reads a Narrative job by its id and changes nothing: the job exactly as the API returned it, as data and as
+ * its exact text, and its state. It reads in `pulumi preview` too.
+ */
+export async function getJobSnapshot(client: NarrativeJobsClient, jobId: string): Promise<GetJobResult> {
+  const { job, jobJson } = await client.getJob(jobId);
+  return { jobId: job.job_id, job, jobJson, state: job.state };
+}
