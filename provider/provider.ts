@@ -103,11 +103,7 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
     };
   }
 
-  async diff(
-    _id: string,
-    olds: Partial<StoredOutputs>,
-    news: Record<string, unknown>,
-  ): Promise<RerunDiff> {
+  async diff(_id: string, olds: Partial<StoredOutputs>, news: Record<string, unknown>): Promise<RerunDiff> {
     const stored = outputsFromState(olds);
     if (stored.unfinishedRun === "rerun" && stored.rerunFailed === true) {
       // Shown in preview too: why an update is pending although no input changed.
