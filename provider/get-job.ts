@@ -35,7 +35,10 @@ export function getJobFailures(args: Record<string, unknown>): { property: strin
   const { jobId, apiUrl } = args;
   if (!isJobId(jobId)) {
     const got = typeof jobId === "string" ? JSON.stringify(jobId.slice(0, 80)) : "nothing";
-    failures.push({ property: "jobId", reason: `jobId must be a Narrative job UUID such as ${EXAMPLE_JOB_ID}; got ${got}` });
+    failures.push({
+      property: "jobId",
+      reason: `jobId must be a Narrative job UUID such as ${EXAMPLE_JOB_ID}; got ${got}`,
+    });
   }
   const problem = apiUrl === undefined ? undefined : apiUrlProblem(apiUrl);
   if (problem !== undefined) {
