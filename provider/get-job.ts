@@ -3,6 +3,7 @@
  */
 import { apiUrlProblem } from "./api-url";
 import type { NarrativeJobsClient } from "./client";
+import { parseExact } from "./json";
 import { EXAMPLE_JOB_ID, isJobId, type Job } from "./types";
 
 export interface GetJobArgs {
@@ -53,5 +54,6 @@ export function getJobFailures(args: Record<string, unknown>): { property: strin
  */
 export async function getJobSnapshot(client: NarrativeJobsClient, jobId: string): Promise<GetJobResult> {
   const { job, jobJson } = await client.getJob(jobId);
-  return { jobId: job.job_id, job, jobJson, state: job.state };
+  // The client's `job` is JSON.parse's reading, which rounds integers beyond 2^53; the exact text is parsed again.
+  return { jobId: job.job_id, job: parseExact(jobJson) as Job, jobJson, state: job.state };
 }
