@@ -117,6 +117,7 @@ export class Transport {
           ? timedOut()
           : { kind: "failed", failure: networkFailure(error, this.#token) };
       }
+      const success = isSuccess(response.status);
       const head = {
         status: response.status,
         // A standard reason phrase cannot hold the token; anything else is redacted before it can be quoted.
@@ -124,10 +125,12 @@ export class Transport {
           response.statusText === http.STATUS_CODES[response.status]
             ? response.statusText
             : redact(response.statusText, this.#token),
-        retryAfter: response.headers.get("retry-after"),
-        location: response.headers.get("location"),
+        // Only a refusal's Retry-After and a redirect's Location are read (statusFailure); each lookup in
+        // node-fetch's Headers validates the name and scans every header, so a 2xx skips them.
+        retryAfter: success ? null : response.headers.get("retry-after"),
+        location: success ? null : response.headers.get("location"),
       };
-      const bodyLimit = isSuccess(response.status) ? limit : ERROR_BODY_LIMIT;
+      const bodyLimit = success ? limit : ERROR_BODY_LIMIT;
       const read = await readBody(response, bodyLimit.bytes, () => controller.abort());
       if (read === "over-limit") {
         return { kind: "response", ...head, body: undefined, overLimit: bodyLimit };
@@ -152,36 +155,39 @@ export function isSuccess(status: number): boolean {
 /**
  * The body as text, counting bytes as they arrive: past `maxBytes` (or a Content-Length announcing more), `stop`
  * closes the connection so that nothing more is buffered, however much the server would send. Undefined when the
- * body could not be read to its end.
+ * body could not be read to its end. Read with 'data' and 'end' listeners, as node-fetch's own `text()` reads
+ * it: an async iterator over the stream costs several listeners and promises more per answer.
  */
-async function readBody(
+function readBody(
   response: Awaited<ReturnType<typeof fetch>>,
   maxBytes: number,
   stop: () => void,
 ): Promise<string | undefined | "over-limit"> {
   if (Number(response.headers.get("content-length")) > maxBytes) {
     stop();
-    return "over-limit";
+    return Promise.resolve("over-limit");
   }
   const stream = response.body;
-  // Closing the connection ends the stream with an error event: expected, so it must not go unhandled.
-  stream.on("error", () => undefined);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of stream) {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer | string): void => {
       const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
       size += bytes.length;
       if (size > maxBytes) {
+        stream.removeListener("data", onData);
+        // Settled before `stop`, whose abort makes the stream emit an error at once.
+        resolve("over-limit");
         stop();
-        return "over-limit";
+        return;
       }
       chunks.push(bytes);
-    }
-  } catch {
-    return undefined;
-  }
-  return Buffer.concat(chunks, size).toString("utf8");
+    };
+    stream.on("data", onData);
+    stream.once("end", () => resolve(Buffer.concat(chunks, size).toString("utf8")));
+    // A timeout or a dropped connection ends the stream with an error event: the body was not read to its end.
+    stream.on("error", () => resolve(undefined));
+  });
 }
 
 function networkFailure(error: unknown, token: string): Extract<Failure, { kind: "network" }> {
