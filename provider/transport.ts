@@ -56,6 +56,13 @@ export class Transport {
   // ES private fields: util.inspect and JSON.stringify do not show them.
   readonly #token: string;
   readonly #headers: Readonly<Record<string, string>>;
+  /**
+   * The controller of the last attempt that read its answer to the end without aborting, for the next attempt:
+   * creating an AbortSignal costs Node 20 more than the rest of an attempt's own work together, and one that
+   * never aborted, whose answer node-fetch read to its end, holds no listener. One slot: attempts running at
+   * the same time make their own.
+   */
+  #spareController: AbortController | undefined;
 
   /**
    * `base` has passed the API URL rule (client-args.ts); `token` has passed the token check. `ca`, for tests,
@@ -92,8 +99,10 @@ export class Transport {
     timeout: AttemptTimeout,
     limit: AnswerLimit,
   ): Promise<Exchange> {
-    const controller = new AbortController();
+    const controller = this.#spareController ?? new AbortController();
+    this.#spareController = undefined;
     const timer = setTimeout(() => controller.abort(), timeout.ms);
+    let readToEnd = false;
     const timedOut = (): Exchange => ({
       kind: "failed",
       failure: { kind: "timeout", timeoutMs: timeout.ms, byBudget: timeout.byBudget },
@@ -132,6 +141,7 @@ export class Transport {
       };
       const bodyLimit = success ? limit : ERROR_BODY_LIMIT;
       const read = await readBody(response, bodyLimit.bytes, () => controller.abort());
+      readToEnd = typeof read === "string" && read !== "over-limit";
       if (read === "over-limit") {
         return { kind: "response", ...head, body: undefined, overLimit: bodyLimit };
       }
@@ -139,6 +149,10 @@ export class Transport {
       return { kind: "response", ...head, body: read };
     } finally {
       clearTimeout(timer);
+      // node-fetch removes its abort listener when the answer's last byte arrives, and on no other success path.
+      if (readToEnd && !controller.signal.aborted) {
+        this.#spareController = controller;
+      }
     }
   }
 
