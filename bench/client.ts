@@ -16,6 +16,8 @@ export const CLIENT_CALLS = 1_000;
 export const CLIENT_RUNS = 15;
 /** Calls per side before anything is timed (JIT, the simulator's own code). */
 const WARM_UP_CALLS = 200;
+/** Calls per side in one turn of a run. */
+const SLICE_CALLS = 100;
 
 /** A GET over a plain keep-alive agent: the least a client can do (send, read the body, parse it). */
 function rawGetJob(agent: http.Agent, url: string, token: string): Promise<unknown> {
@@ -80,42 +82,75 @@ interface ReadCost {
   cpuSeconds: number;
 }
 
-/**
- * `calls` sequential reads of one job by one side, with a client or agent of its own. CPU time is the whole
- * process's, the in-process simulator included: on a shared machine it moves less than the clock does when
- * another workload takes the cores.
- */
-async function readJobs(side: ClientSide, apiUrl: string, token: string, calls: number): Promise<ReadCost> {
+/** One side's reader for one run: a client or an agent of its own, kept across the run's slices. */
+interface Reader {
+  read: () => Promise<unknown>;
+  close: () => void;
+}
+
+function reader(side: ClientSide, apiUrl: string, token: string): Reader {
   const jobId = benchJobId(0);
+  if (side === "getJob") {
+    const client = new NarrativeJobsClient({ apiUrl, token });
+    return { read: () => client.getJob(jobId), close: () => client.close() };
+  }
   const url = `${apiUrl}/jobs/${jobId}`;
-  const client = side === "getJob" ? new NarrativeJobsClient({ apiUrl, token }) : undefined;
   // The client's agent options (keep-alive, 30 s idle timeout), for the sides without the client.
   const agent = new http.Agent({ keepAlive: true, timeout: 30_000 });
-  const read = (): Promise<unknown> =>
-    client !== undefined
-      ? client.getJob(jobId)
-      : side === "raw"
+  return {
+    read: () =>
+      side === "raw"
         ? rawGetJob(agent, url, token)
-        : nodeFetchGetJob(agent, url, token, side === "nodeFetchWithTimeout");
-  const cpuBefore = process.cpuUsage();
-  const startedAt = performance.now();
+        : nodeFetchGetJob(agent, url, token, side === "nodeFetchWithTimeout"),
+    close: () => agent.destroy(),
+  };
+}
+
+/**
+ * `calls` sequential reads of one job by every side, each with a new client or agent, in slices of SLICE_CALLS
+ * that take turns (the order reversed every other slice): another workload on a shared machine comes and goes
+ * within a second, and slices spread it over every side instead of the one that happened to be running. CPU time
+ * is the whole process's, the in-process simulator included: it moves less than the clock does when another
+ * workload takes the cores.
+ */
+async function readJobs(
+  sides: readonly ClientSide[],
+  apiUrl: string,
+  token: string,
+  calls: number,
+): Promise<Record<ClientSide, ReadCost>> {
+  const readers = new Map(sides.map((side) => [side, reader(side, apiUrl, token)]));
+  const costs = Object.fromEntries(sides.map((side) => [side, { seconds: 0, cpuSeconds: 0 }])) as Record<
+    ClientSide,
+    ReadCost
+  >;
   try {
-    for (let call = 0; call < calls; call++) {
-      await read();
+    for (let done = 0, slice = 0; done < calls; done += SLICE_CALLS, slice++) {
+      const count = Math.min(SLICE_CALLS, calls - done);
+      for (const side of slice % 2 === 0 ? sides : [...sides].reverse()) {
+        const { read } = readers.get(side) as Reader;
+        const cpuBefore = process.cpuUsage();
+        const startedAt = performance.now();
+        for (let call = 0; call < count; call++) {
+          await read();
+        }
+        const cpu = process.cpuUsage(cpuBefore);
+        costs[side].seconds += (performance.now() - startedAt) / 1_000;
+        costs[side].cpuSeconds += (cpu.user + cpu.system) / 1e6;
+      }
     }
-    const seconds = (performance.now() - startedAt) / 1_000;
-    const cpu = process.cpuUsage(cpuBefore);
-    return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+    return costs;
   } finally {
-    client?.close();
-    agent.destroy();
+    for (const { close } of readers.values()) {
+      close();
+    }
   }
 }
 
 /**
- * Every side `runs` times, in turn (getJob, raw, node-fetch, node-fetch with a timeout, then again), against the
- * simulator at `apiUrl`; then getJob and raw once more per run through the counting proxy, untimed, for the
- * TCP connections each opens. Every ratio is taken run by run.
+ * CLIENT_RUNS runs of every side against the simulator at `apiUrl`, their slices taking turns; then getJob and
+ * raw once more per run through the counting proxy, untimed, for the TCP connections each opens. Every ratio is
+ * taken run by run.
  */
 export async function measureClient(
   apiUrl: string,
@@ -123,9 +158,7 @@ export async function measureClient(
   token: string,
   progress: (line: string) => void,
 ): Promise<ClientResults> {
-  for (const side of CLIENT_SIDES) {
-    await readJobs(side, apiUrl, token, WARM_UP_CALLS);
-  }
+  await readJobs(CLIENT_SIDES, apiUrl, token, WARM_UP_CALLS);
   const costs: Record<ClientSide, ReadCost[]> = {
     getJob: [],
     raw: [],
@@ -135,17 +168,18 @@ export async function measureClient(
   const connections: Record<"getJob" | "raw", number[]> = { getJob: [], raw: [] };
   for (let run = 0; run < CLIENT_RUNS; run++) {
     // Timed straight against the simulator: the proxy would add the same hop to every side.
+    const timed = await readJobs(CLIENT_SIDES, apiUrl, token, CLIENT_CALLS);
     for (const side of CLIENT_SIDES) {
-      costs[side].push(await readJobs(side, apiUrl, token, CLIENT_CALLS));
+      costs[side].push(timed[side]);
     }
     for (const side of ["getJob", "raw"] as const) {
       proxy.resetCounters();
-      await readJobs(side, proxy.url, token, CLIENT_CALLS);
+      await readJobs([side], proxy.url, token, CLIENT_CALLS);
       connections[side].push(proxy.connections);
     }
     progress(
       `client run ${run + 1}/${CLIENT_RUNS}: ` +
-        CLIENT_SIDES.map((side) => `${side} ${costs[side].at(-1)?.seconds.toFixed(3)} s`).join(", "),
+        CLIENT_SIDES.map((side) => `${side} ${timed[side].seconds.toFixed(3)} s`).join(", "),
     );
   }
   const seconds = (side: ClientSide): number[] => costs[side].map((cost) => cost.seconds);
@@ -153,6 +187,7 @@ export async function measureClient(
   return {
     calls: CLIENT_CALLS,
     runs: CLIENT_RUNS,
+    sliceCalls: SLICE_CALLS,
     getJob: summarize(seconds("getJob")),
     raw: summarize(seconds("raw")),
     nodeFetch: summarize(seconds("nodeFetch")),

@@ -54,6 +54,8 @@ export type Compared = SideBySide & {
 export interface ClientResults {
   calls: number;
   runs: number;
+  /** Calls per side in one turn of a run. */
+  sliceCalls: number;
   getJob: Summary;
   raw: Summary;
   /** node-fetch on the same kind of agent: what node-fetch alone costs. */
@@ -456,8 +458,9 @@ ${client.calls.toLocaleString("en-US")} sequential \`NarrativeJobsClient.getJob\
 ${client.calls.toLocaleString("en-US")} node-fetch GETs on a keep-alive \`http.Agent\` with the client's agent options
 that read the body with \`text()\` and \`JSON.parse\` it: the client over node-fetch alone. Two more sides:
 \`http.request\` on the same kind of agent (raw: what node-fetch itself costs), and node-fetch with an
-AbortController timeout per call, as the client's attempt timeout. A new client or agent each run,
-${client.runs} runs with the four sides alternating, after a warm-up; every ratio is taken run by run. The
+AbortController timeout per call, as the client's attempt timeout. A new client or agent each run, ${client.runs} runs
+after a warm-up; within a run the four sides take turns in slices of ${client.sliceCalls} calls (the order reversed every
+other slice), so that another workload on the machine falls on every side alike; every ratio is taken run by run. The
 simulator runs in the same process, so every figure includes serving the request; the CPU-time ratio is the
 process's user and system time, which another workload on the machine moves less than the clock. Connections
 were counted in a second, untimed pass of getJob and raw through the counting proxy.${measuredBy}
