@@ -103,10 +103,6 @@ export class Transport {
     this.#spareController = undefined;
     const timer = setTimeout(() => controller.abort(), timeout.ms);
     let readToEnd = false;
-    const timedOut = (): Exchange => ({
-      kind: "failed",
-      failure: { kind: "timeout", timeoutMs: timeout.ms, byBudget: timeout.byBudget },
-    });
     try {
       let response: Awaited<ReturnType<typeof fetch>>;
       try {
@@ -114,7 +110,7 @@ export class Transport {
           method,
           headers:
             body === undefined ? this.#headers : { ...this.#headers, "Content-Type": "application/json" },
-          ...(body === undefined ? {} : { body }),
+          body,
           agent: this.agent,
           // The global AbortSignal is what node-fetch checks for; its bundled type is a structural stand-in.
           signal: controller.signal as unknown as NonNullable<Parameters<typeof fetch>[1]>["signal"],
@@ -122,9 +118,10 @@ export class Transport {
           redirect: "manual",
         });
       } catch (error) {
-        return controller.signal.aborted
-          ? timedOut()
-          : { kind: "failed", failure: networkFailure(error, this.#token) };
+        const failure: Failure = controller.signal.aborted
+          ? { kind: "timeout", timeoutMs: timeout.ms, byBudget: timeout.byBudget }
+          : networkFailure(error, this.#token);
+        return { kind: "failed", failure };
       }
       const success = isSuccess(response.status);
       const head = {
