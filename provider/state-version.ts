@@ -93,7 +93,7 @@ export function newerStateError(stored: Readonly<Record<string, unknown>>): Narr
   const install = newer
     ? `${PACKAGE_NAME} ${writtenBy} or later`
     : `a release of ${PACKAGE_NAME} newer than ${installed ?? "the installed one"}`;
-  return new NarrativeStateError(
+  const error = new NarrativeStateError(
     `The state of the JobRerun of job ${jobId} was written by ${writer} and holds ${listed(signs)}, which ` +
       `${reader}, installed here, does not know: it reads state schemaVersion ${STATE_SCHEMA_VERSION} and ` +
       `earlier. Nothing was sent and the state is unchanged: a release never rewrites a newer state into an ` +
@@ -101,6 +101,10 @@ export function newerStateError(stored: Readonly<Record<string, unknown>>): Narr
       `run the command again.`,
     { jobId, writtenBy, installed, signs },
   );
+  // Without a stack: the dynamic provider host prints a failed diff's stack to stderr, which the CLI shows
+  // above its error line, and for a refusal the user acts on, a trace through this package only buries it.
+  error.stack = "";
+  return error;
 }
 
 function listed(items: readonly string[]): string {
