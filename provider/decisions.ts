@@ -70,8 +70,16 @@ export interface JobRerunStatus {
   deployedJob?: JobMarks;
 }
 
-/** The members of `JobRerunStatus`, which `storedOutputs` moves under `status` (listed in state-version.ts). */
-const STATUS_MEMBERS: readonly (keyof JobRerunStatus)[] = STATUS_KEYS;
+/** A member of `JobRerunStatus` that state-version.ts does not list; `never` while the two agree. */
+type UnlistedStatusMember = Exclude<keyof JobRerunStatus, (typeof STATUS_KEYS)[number]>;
+
+/**
+ * The members of `JobRerunStatus`, which `storedOutputs` moves under `status` (listed in state-version.ts).
+ * It fails to compile for a listed name that is no member, and for a member left unlisted,
+ * which would be stored at the top level, where this very release would refuse it as unknown.
+ */
+const STATUS_MEMBERS: readonly (keyof JobRerunStatus)[] &
+  ([UnlistedStatusMember] extends [never] ? unknown : never) = STATUS_KEYS;
 
 /** The inputs as stored: with their defaults, and the API URL the resource talked to (input or configuration). */
 export type StoredInputs = ResolvedInputs & { apiUrl: string };
