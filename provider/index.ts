@@ -21,6 +21,7 @@ export {
   NarrativeTimeoutError,
   NarrativeNetworkError,
   NarrativeConfigError,
+  NarrativeStateError,
 } from "./errors";
 export type {
   Job,

@@ -4,15 +4,14 @@
  * covers reading the whole body. It never throws: what went wrong comes back as a Failure for the caller's retry
  * rules, with the token redacted from anything the server or the network stack wrote.
  */
-import * as fs from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
-import * as path from "node:path";
 import fetch from "node-fetch";
 import { redact } from "./redact";
 import { sanitizedCause, type Answer, type AnswerLimit, type Failure } from "./failure";
 import { proxyAgent, proxyFailureRule, type AgentSettings } from "./proxy";
 import { networkRule } from "./retry";
+import { PACKAGE_NAME, packageVersion } from "./package-version";
 
 /** Idle keep-alive sockets are closed after this, or sooner when the server announces a shorter Keep-Alive. */
 const IDLE_SOCKET_TIMEOUT_MS = 30_000;
@@ -222,24 +221,7 @@ function networkFailure(error: unknown, token: string): Extract<Failure, { kind:
   return failure;
 }
 
-let userAgent: string | undefined;
-
-/** "pulumi-narrative-jobs/<version>", read from the package's own package.json (one level above provider/ and lib/). */
+/** "pulumi-narrative-jobs/<version>", from the package's own package.json. */
 function defaultUserAgent(): string {
-  if (userAgent === undefined) {
-    let version = "unknown";
-    try {
-      const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as {
-        name?: unknown;
-        version?: unknown;
-      };
-      if (manifest.name === "pulumi-narrative-jobs" && typeof manifest.version === "string") {
-        version = manifest.version;
-      }
-    } catch {
-      // A bundler may have moved the file; the User-Agent is informative only.
-    }
-    userAgent = `pulumi-narrative-jobs/${version}`;
-  }
-  return userAgent;
+  return `${PACKAGE_NAME}/${packageVersion() ?? "unknown"}`;
 }

@@ -26,9 +26,15 @@ import { parseExact } from "../../provider/json";
 import { UNKNOWN, canonicalTriggers, triggersEqual, triggersProblem } from "../../provider/triggers";
 import { isJobId as isUuid, type JobSnapshot } from "../../provider/types";
 import { DEFAULT_API_URL } from "../../provider/settings";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import type { Job } from "../../provider/types";
 
 const JOB_ID = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";
+/** The version in this repository's package.json: what a state written by this build names as its writer. */
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }
+).version;
 const OTHER_JOB_ID = "7c0e5f8a-1b2c-4d3e-9f40-5a6b7c8d9e0f";
 /** Shaped like the documentation's example token, so that a leak would be easy to spot in a failure. */
 const TOKEN = "ldg8uuGibVJNHI9s+dcdIQ==";
@@ -859,6 +865,7 @@ describe("JobRerun decisions", () => {
         waitFor: "none",
         onUnrecordedRun: "follow",
         schemaVersion: STATE_SCHEMA_VERSION,
+        writtenBy: PACKAGE_VERSION,
       });
       expect(outs).not.to.have.property("outcome");
       expect(outs).not.to.have.property("lastRescheduledAt");
@@ -1081,6 +1088,7 @@ describe("JobRerun decisions", () => {
       const outs = refreshedOutputs(olds, seen);
       expect(outs).to.deep.equal({
         ...olds,
+        writtenBy: PACKAGE_VERSION,
         job: seen.job,
         jobJson: seen.jobJson,
         state: "running",

@@ -15,11 +15,22 @@ const PROVIDER = path.resolve(__dirname, "..", "..", "provider");
  * does; the simulator and the command-line tool are applications of the package, above it all.
  */
 const LAYERS: readonly (readonly string[])[] = [
-  ["types", "duration", "json", "errors", "redact", "api-url", "triggers", "server-text", "answers"],
+  [
+    "types",
+    "duration",
+    "json",
+    "errors",
+    "redact",
+    "api-url",
+    "triggers",
+    "server-text",
+    "answers",
+    "package-version",
+  ],
   ["settings", "retry"],
   ["failure", "reschedule-rule", "proxy", "transport", "client-args", "attempts"],
   ["client"],
-  ["inputs", "wait", "cancellation", "get-job"],
+  ["inputs", "wait", "cancellation", "get-job", "state-version"],
   ["decisions"],
   ["shim", "incomplete", "provider", "resource", "resolvable"],
   ["index"],
