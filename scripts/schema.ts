@@ -158,11 +158,15 @@ function firstParagraph(text: string): string {
   return text.split("\n\n")[0] ?? "";
 }
 
-async function packageVersion(): Promise<string> {
-  const manifest = JSON.parse(await fs.readFile(path.join(ROOT, "package.json"), "utf8")) as {
+async function manifest(): Promise<{ version: string; devDependencies: Record<string, string> }> {
+  return JSON.parse(await fs.readFile(path.join(ROOT, "package.json"), "utf8")) as {
     version: string;
+    devDependencies: Record<string, string>;
   };
-  return manifest.version;
+}
+
+async function packageVersion(): Promise<string> {
+  return (await manifest()).version;
 }
 
 export async function buildSchema(): Promise<Spec> {
@@ -247,13 +251,20 @@ export async function buildSchema(): Promise<Spec> {
         },
       },
     },
+    // What Pulumi's generators need to write the SDKs (npm run sdks): each SDK takes the schema's version, and the
+    // Node.js one the TypeScript this repository pins (the generator's default is ^4.7.0).
     language: {
       go: {
         importBasePath: "github.com/narrative-io/pulumi-narrative-jobs/sdk/go/narrative",
         generateResourceContainerTypes: false,
+        respectSchemaVersion: true,
       },
-      nodejs: { packageName: "@narrative-io/pulumi-narrative" },
-      python: { packageName: "pulumi_narrative" },
+      nodejs: {
+        packageName: "@narrative-io/pulumi-narrative",
+        typescriptVersion: (await manifest()).devDependencies["typescript"],
+        respectSchemaVersion: true,
+      },
+      python: { packageName: "pulumi_narrative", respectSchemaVersion: true, pyproject: { enabled: true } },
     },
   };
 }
