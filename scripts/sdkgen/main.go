@@ -132,7 +132,7 @@ func run(schemaPath, outDir string, tidy bool) error {
 		return fmt.Errorf("codegen/python: %w", err)
 	}
 	// pyproject.toml names README.md, which Pulumi's Python language host would add.
-	pythonFiles["README.md"] = readme(pkg, "Python", "pip install ./sdk/python")
+	pythonFiles["README.md"] = readme(pkg, "Python")
 
 	if pkg, err = bind(); err != nil {
 		return err
@@ -141,7 +141,7 @@ func run(schemaPath, outDir string, tidy bool) error {
 	if err != nil {
 		return fmt.Errorf("codegen/nodejs: %w", err)
 	}
-	nodejsFiles["README.md"] = readme(pkg, "Node.js", "npm install ./sdk/nodejs")
+	nodejsFiles["README.md"] = readme(pkg, "Node.js")
 
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return err
@@ -209,11 +209,11 @@ func goModFile(pkg *schema.Package, sdkVersion string) ([]byte, error) {
 		module, sdkVersion)), nil
 }
 
-func readme(pkg *schema.Package, language, install string) []byte {
-	return []byte(fmt.Sprintf("# %s\n\n%s\n\nThe %s SDK of the Pulumi provider `%s` %s, generated from its schema. "+
-		"Install it from a clone of the repository with `%s`; the provider plugin `pulumi-resource-%s` must be "+
-		"installed too.\n", pkg.DisplayName, strings.TrimSpace(pkg.Description), language, pkg.Name, pkg.Version,
-		install, pkg.Name))
+func readme(pkg *schema.Package, language string) []byte {
+	return []byte(fmt.Sprintf("# %s\n\n%s\n\nThe %s SDK of the Pulumi provider `%s` %s, generated from its schema by "+
+		"scripts/sdkgen with Pulumi's code generators. How to use it, and what is tested of it: the repository's "+
+		"README, \"Other Pulumi languages\".\n", pkg.DisplayName, strings.TrimSpace(pkg.Description), language,
+		pkg.Name, pkg.Version))
 }
 
 // replaceDir makes dir hold exactly files (relative slash paths), removing whatever it held before.
