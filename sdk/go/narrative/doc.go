@@ -1,0 +1,2 @@
+// Re-run Narrative I/O jobs when their triggers change.
+package narrative
