@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 /**
- * Reads a Narrative I/O job.
+ * Reads a Narrative job by its id and changes nothing: the job exactly as the API returned it, as data and as its exact text, and its state. It reads in `pulumi preview` too.
  */
 export function getJob(args: GetJobArgs, opts?: pulumi.InvokeOptions): Promise<GetJobResult> {
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
@@ -17,35 +17,35 @@ export function getJob(args: GetJobArgs, opts?: pulumi.InvokeOptions): Promise<G
 
 export interface GetJobArgs {
     /**
-     * The API base URL. Default: the provider's `apiUrl`.
+     * The API base URL for this read. Default: the stack's `narrative:apiUrl`, then `NARRATIVE_API_URL`, then https://api.narrative.io.
      */
     apiUrl?: string;
     /**
-     * The job's id, a UUID.
+     * The Narrative job to read, a UUID.
      */
     jobId: string;
 }
 
 export interface GetJobResult {
     /**
-     * The job as the API returned it.
+     * The job exactly as the API returned it, unknown fields included. An integer beyond ±(2^53−1), which a JavaScript number cannot hold, is its exact decimal string.
      */
     readonly job: any;
     /**
-     * The job's id.
+     * The job's id, as the API returned it.
      */
     readonly jobId: string;
     /**
-     * The job as the API returned it, as JSON text.
+     * The same job as the exact JSON text the API sent.
      */
     readonly jobJson: string;
     /**
-     * The job's state.
+     * The job's state: pending, running, completed, failed...
      */
     readonly state: string;
 }
 /**
- * Reads a Narrative I/O job.
+ * Reads a Narrative job by its id and changes nothing: the job exactly as the API returned it, as data and as its exact text, and its state. It reads in `pulumi preview` too.
  */
 export function getJobOutput(args: GetJobOutputArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetJobResult> {
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
@@ -57,11 +57,11 @@ export function getJobOutput(args: GetJobOutputArgs, opts?: pulumi.InvokeOutputO
 
 export interface GetJobOutputArgs {
     /**
-     * The API base URL. Default: the provider's `apiUrl`.
+     * The API base URL for this read. Default: the stack's `narrative:apiUrl`, then `NARRATIVE_API_URL`, then https://api.narrative.io.
      */
     apiUrl?: pulumi.Input<string | undefined>;
     /**
-     * The job's id, a UUID.
+     * The Narrative job to read, a UUID.
      */
     jobId: pulumi.Input<string>;
 }

@@ -7,7 +7,7 @@ import * as outputs from "./types/output";
 import * as utilities from "./utilities";
 
 /**
- * Re-runs (reschedules) a Narrative I/O job when its `triggers` change.
+ * Re-runs a Narrative job when its triggers change. `pulumi preview` shows the pending rerun and sends nothing; `pulumi up` calls `POST /jobs/{job_id}/reschedule` and stores what the API returned.
  */
 export class JobRerun extends pulumi.CustomResource {
     /**
@@ -37,23 +37,23 @@ export class JobRerun extends pulumi.CustomResource {
     }
 
     /**
-     * The API base URL for this resource. Default: the provider's `apiUrl`.
+     * The API base URL for this resource, for a second environment. Default: the stack's `narrative:apiUrl`, then `NARRATIVE_API_URL`, then https://api.narrative.io. The token is never an input.
      */
-    declare public readonly apiUrl: pulumi.Output<string | undefined>;
+    declare public readonly apiUrl: pulumi.Output<string>;
     /**
-     * Pick the job by the dataset it builds instead of by its id: the newest job whose input has this dataset. Give this or `jobId`. Changing it replaces the resource.
+     * Pick the job by the dataset it builds instead of by its id: the newest job whose input has this dataset (and, with `jobType`, of that type, such as "materialize-view"), looked up when the resource is created and again before every reschedule, since Narrative may create newer jobs. The job picked is the `jobId` output. Give this or `jobId`. Changing it replaces the resource.
      */
     declare public readonly dataset: pulumi.Output<outputs.DatasetSelector | undefined>;
     /**
-     * Fail the deployment when the job ends failed or cancelled. Default true when `waitFor` is `"terminal"`.
+     * Fail the deployment when the job ends failed or cancelled, so that the next `pulumi up` reruns it. Default true when `waitFor` is `"terminal"`.
      */
     declare public readonly failOnJobFailure: pulumi.Output<boolean | undefined>;
     /**
      * Reschedule even a job that already finished (completed, failed, cancelled). Default true.
      */
-    declare public readonly force: pulumi.Output<boolean | undefined>;
+    declare public readonly force: pulumi.Output<boolean>;
     /**
-     * The job as the API last returned it.
+     * The job exactly as the API last returned it, unknown fields included (parsed from `jobJson`). An integer beyond ±(2^53−1), which a JavaScript number cannot hold, is its exact decimal string.
      */
     declare public /*out*/ readonly job: pulumi.Output<any>;
     /**
@@ -61,35 +61,35 @@ export class JobRerun extends pulumi.CustomResource {
      */
     declare public readonly jobId: pulumi.Output<string>;
     /**
-     * The job as the API last returned it, as JSON text.
+     * The same job as the exact JSON text the API sent (integers beyond 2^53 are only exact here).
      */
     declare public /*out*/ readonly jobJson: pulumi.Output<string>;
     /**
-     * When this resource last rescheduled the job (ISO 8601).
+     * When this resource last rescheduled the job (ISO 8601, UTC).
      */
     declare public /*out*/ readonly lastRescheduledAt: pulumi.Output<string | undefined>;
     /**
-     * What `pulumi up` does on a run this stack did not record: `"follow"` (default) or `"reschedule"`.
+     * What `pulumi up` does when, about to reschedule, it finds the job pending, running or finished in a run that started after this stack's last deployment and that this stack did not record: most often the run of a deployment killed after its reschedule reached the API. `"follow"` (default) takes that run as this change's run and sends nothing, so a job is never rescheduled twice or restarted; `"reschedule"` reschedules anyway, for jobs that other systems also rerun and whose every trigger change must get a run of its own.
      */
-    declare public readonly onUnrecordedRun: pulumi.Output<string | undefined>;
+    declare public readonly onUnrecordedRun: pulumi.Output<string>;
     /**
-     * What the last create or update did to the job.
+     * What the last reschedule came to: `rescheduled` or `skipped_terminal` (the API's answer to this stack's reschedule), `run_observed` (a run the job showed that this stack cannot confirm as its own, followed instead of rescheduling again), or undefined before the first one.
      */
-    declare public /*out*/ readonly outcome: pulumi.Output<string>;
+    declare public /*out*/ readonly outcome: pulumi.Output<string | undefined>;
     /**
-     * After a refresh sees that the run this resource started failed, the next `pulumi up` reschedules once more. Default false.
+     * When a refresh (`pulumi refresh`, or `pulumi up --refresh`) sees that the run this resource started ended failed or cancelled, the next `pulumi up` reschedules the job once more, with no trigger change. Default false. A failed run that this resource did not start never triggers it. Needs `force` (the default).
      */
     declare public readonly rerunFailed: pulumi.Output<boolean | undefined>;
     /**
-     * How many times this resource rescheduled the job.
+     * How many reschedules this resource has applied.
      */
     declare public /*out*/ readonly rescheduleCount: pulumi.Output<number>;
     /**
      * Also reschedule when the resource is first created. Default false: creating only reads the job.
      */
-    declare public readonly runOnCreate: pulumi.Output<boolean | undefined>;
+    declare public readonly runOnCreate: pulumi.Output<boolean>;
     /**
-     * The job's state as last read.
+     * The job's state when the API was last asked: pending, running, completed, failed...
      */
     declare public /*out*/ readonly state: pulumi.Output<string>;
     /**
@@ -97,17 +97,17 @@ export class JobRerun extends pulumi.CustomResource {
      */
     declare public readonly timeout: pulumi.Output<number | string | undefined>;
     /**
-     * Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up` reschedules the job.
+     * Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up` reschedules the job. Object key order does not matter; array order does. At most 64 levels deep and 64 KiB as JSON: pass a hash of anything larger.
      */
     declare public readonly triggers: pulumi.Output<any>;
     /**
-     * A run this resource started and has not seen finish, if any.
+     * What the next `pulumi up` owes a run this resource started: `"follow"` (the wait ended while the job was still going: follow it, do not reschedule it again), `"rerun"` (it failed: reschedule it again) or `"verify"` (the reschedule's answer was lost: read the job, reschedule only if it did not take effect).
      */
     declare public /*out*/ readonly unfinishedRun: pulumi.Output<string | undefined>;
     /**
-     * Whether `pulumi up` waits after rescheduling: `"none"` (default), `"running"` or `"terminal"`.
+     * Whether `pulumi up` waits after rescheduling: `"none"` (default) returns once the API accepted the reschedule, `"running"` waits until an executor picked the job up, `"terminal"` until it finished.
      */
-    declare public readonly waitFor: pulumi.Output<string | undefined>;
+    declare public readonly waitFor: pulumi.Output<string>;
 
     /**
      * Create a JobRerun resource with the given unique name, arguments, and options.
@@ -171,15 +171,15 @@ export class JobRerun extends pulumi.CustomResource {
  */
 export interface JobRerunArgs {
     /**
-     * The API base URL for this resource. Default: the provider's `apiUrl`.
+     * The API base URL for this resource, for a second environment. Default: the stack's `narrative:apiUrl`, then `NARRATIVE_API_URL`, then https://api.narrative.io. The token is never an input.
      */
     apiUrl?: pulumi.Input<string | undefined>;
     /**
-     * Pick the job by the dataset it builds instead of by its id: the newest job whose input has this dataset. Give this or `jobId`. Changing it replaces the resource.
+     * Pick the job by the dataset it builds instead of by its id: the newest job whose input has this dataset (and, with `jobType`, of that type, such as "materialize-view"), looked up when the resource is created and again before every reschedule, since Narrative may create newer jobs. The job picked is the `jobId` output. Give this or `jobId`. Changing it replaces the resource.
      */
     dataset?: pulumi.Input<inputs.DatasetSelectorArgs | undefined>;
     /**
-     * Fail the deployment when the job ends failed or cancelled. Default true when `waitFor` is `"terminal"`.
+     * Fail the deployment when the job ends failed or cancelled, so that the next `pulumi up` reruns it. Default true when `waitFor` is `"terminal"`.
      */
     failOnJobFailure?: pulumi.Input<boolean | undefined>;
     /**
@@ -191,11 +191,11 @@ export interface JobRerunArgs {
      */
     jobId?: pulumi.Input<string | undefined>;
     /**
-     * What `pulumi up` does on a run this stack did not record: `"follow"` (default) or `"reschedule"`.
+     * What `pulumi up` does when, about to reschedule, it finds the job pending, running or finished in a run that started after this stack's last deployment and that this stack did not record: most often the run of a deployment killed after its reschedule reached the API. `"follow"` (default) takes that run as this change's run and sends nothing, so a job is never rescheduled twice or restarted; `"reschedule"` reschedules anyway, for jobs that other systems also rerun and whose every trigger change must get a run of its own.
      */
     onUnrecordedRun?: pulumi.Input<string | undefined>;
     /**
-     * After a refresh sees that the run this resource started failed, the next `pulumi up` reschedules once more. Default false.
+     * When a refresh (`pulumi refresh`, or `pulumi up --refresh`) sees that the run this resource started ended failed or cancelled, the next `pulumi up` reschedules the job once more, with no trigger change. Default false. A failed run that this resource did not start never triggers it. Needs `force` (the default).
      */
     rerunFailed?: pulumi.Input<boolean | undefined>;
     /**
@@ -207,11 +207,11 @@ export interface JobRerunArgs {
      */
     timeout?: pulumi.Input<number | string | undefined>;
     /**
-     * Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up` reschedules the job.
+     * Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up` reschedules the job. Object key order does not matter; array order does. At most 64 levels deep and 64 KiB as JSON: pass a hash of anything larger.
      */
     triggers: any;
     /**
-     * Whether `pulumi up` waits after rescheduling: `"none"` (default), `"running"` or `"terminal"`.
+     * Whether `pulumi up` waits after rescheduling: `"none"` (default) returns once the API accepted the reschedule, `"running"` waits until an executor picked the job up, `"terminal"` until it finished.
      */
     waitFor?: pulumi.Input<string | undefined>;
 }

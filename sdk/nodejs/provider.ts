@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 /**
- * The Narrative provider: the API token and where the API is.
+ * The Narrative provider: which API it talks to, and with which key.
  */
 export class Provider extends pulumi.ProviderResource {
     /** @internal */
@@ -22,6 +22,18 @@ export class Provider extends pulumi.ProviderResource {
         return obj['__pulumiType'] === "pulumi:providers:" + Provider.__pulumiType;
     }
 
+    /**
+     * The Narrative API base URL, https only. Default: `NARRATIVE_API_URL`, then https://api.narrative.io.
+     */
+    declare public readonly apiUrl: pulumi.Output<string | undefined>;
+    /**
+     * How long one request may take, such as "30s" (at most 10m). Default: `NARRATIVE_ATTEMPT_TIMEOUT`, then 30s.
+     */
+    declare public readonly attemptTimeout: pulumi.Output<string | undefined>;
+    /**
+     * How long one call may take with its retries, such as "2m" (at most 24h). Default: `NARRATIVE_TOTAL_TIMEOUT`, then 2m.
+     */
+    declare public readonly totalTimeout: pulumi.Output<string | undefined>;
 
     /**
      * Create a Provider resource with the given unique name, arguments, and options.
@@ -49,19 +61,19 @@ export class Provider extends pulumi.ProviderResource {
  */
 export interface ProviderArgs {
     /**
-     * The API base URL. Default: the `NARRATIVE_API_URL` environment variable, then https://api.narrative.io.
+     * The Narrative API base URL, https only. Default: `NARRATIVE_API_URL`, then https://api.narrative.io.
      */
     apiUrl?: pulumi.Input<string | undefined>;
     /**
-     * How long one HTTP attempt may take: seconds, or a duration such as `"30s"`.
+     * How long one request may take, such as "30s" (at most 10m). Default: `NARRATIVE_ATTEMPT_TIMEOUT`, then 30s.
      */
     attemptTimeout?: pulumi.Input<string | undefined>;
     /**
-     * The Narrative API token. Default: the `NARRATIVE_API_TOKEN` environment variable.
+     * The Narrative API key (Jobs permission: read to create and refresh, write to reschedule). Default: `NARRATIVE_API_TOKEN`. Never stored in a resource's inputs or outputs.
      */
     token?: pulumi.Input<string | undefined>;
     /**
-     * How long one API call may take with its retries: seconds, or a duration such as `"2m"`.
+     * How long one call may take with its retries, such as "2m" (at most 24h). Default: `NARRATIVE_TOTAL_TIMEOUT`, then 2m.
      */
     totalTimeout?: pulumi.Input<string | undefined>;
 }

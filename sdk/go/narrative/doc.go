@@ -1,2 +1,2 @@
-// Re-run Narrative I/O jobs when their triggers change.
+// Re-run a Narrative I/O data job from a Pulumi deployment when its triggers change.
 package narrative

@@ -11,7 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Reads a Narrative I/O job.
+// Reads a Narrative job by its id and changes nothing: the job exactly as the API returned it, as data and as its exact text, and its state. It reads in `pulumi preview` too.
 func GetJob(ctx *pulumi.Context, args *GetJobArgs, opts ...pulumi.InvokeOption) (*GetJobResult, error) {
 	opts = internal.PkgInvokeDefaultOpts(opts)
 	var rv GetJobResult
@@ -23,20 +23,20 @@ func GetJob(ctx *pulumi.Context, args *GetJobArgs, opts ...pulumi.InvokeOption) 
 }
 
 type GetJobArgs struct {
-	// The API base URL. Default: the provider's `apiUrl`.
+	// The API base URL for this read. Default: the stack's `narrative:apiUrl`, then `NARRATIVE_API_URL`, then https://api.narrative.io.
 	ApiUrl *string `pulumi:"apiUrl"`
-	// The job's id, a UUID.
+	// The Narrative job to read, a UUID.
 	JobId string `pulumi:"jobId"`
 }
 
 type GetJobResult struct {
-	// The job as the API returned it.
+	// The job exactly as the API returned it, unknown fields included. An integer beyond ±(2^53−1), which a JavaScript number cannot hold, is its exact decimal string.
 	Job interface{} `pulumi:"job"`
-	// The job's id.
+	// The job's id, as the API returned it.
 	JobId string `pulumi:"jobId"`
-	// The job as the API returned it, as JSON text.
+	// The same job as the exact JSON text the API sent.
 	JobJson string `pulumi:"jobJson"`
-	// The job's state.
+	// The job's state: pending, running, completed, failed...
 	State string `pulumi:"state"`
 }
 
@@ -50,9 +50,9 @@ func GetJobOutput(ctx *pulumi.Context, args GetJobOutputArgs, opts ...pulumi.Inv
 }
 
 type GetJobOutputArgs struct {
-	// The API base URL. Default: the provider's `apiUrl`.
+	// The API base URL for this read. Default: the stack's `narrative:apiUrl`, then `NARRATIVE_API_URL`, then https://api.narrative.io.
 	ApiUrl pulumi.StringPtrInput `pulumi:"apiUrl"`
-	// The job's id, a UUID.
+	// The Narrative job to read, a UUID.
 	JobId pulumi.StringInput `pulumi:"jobId"`
 }
 
@@ -74,22 +74,22 @@ func (o GetJobResultOutput) ToGetJobResultOutputWithContext(ctx context.Context)
 	return o
 }
 
-// The job as the API returned it.
+// The job exactly as the API returned it, unknown fields included. An integer beyond ±(2^53−1), which a JavaScript number cannot hold, is its exact decimal string.
 func (o GetJobResultOutput) Job() pulumi.AnyOutput {
 	return o.ApplyT(func(v GetJobResult) interface{} { return v.Job }).(pulumi.AnyOutput)
 }
 
-// The job's id.
+// The job's id, as the API returned it.
 func (o GetJobResultOutput) JobId() pulumi.StringOutput {
 	return o.ApplyT(func(v GetJobResult) string { return v.JobId }).(pulumi.StringOutput)
 }
 
-// The job as the API returned it, as JSON text.
+// The same job as the exact JSON text the API sent.
 func (o GetJobResultOutput) JobJson() pulumi.StringOutput {
 	return o.ApplyT(func(v GetJobResult) string { return v.JobJson }).(pulumi.StringOutput)
 }
 
-// The job's state.
+// The job's state: pending, running, completed, failed...
 func (o GetJobResultOutput) State() pulumi.StringOutput {
 	return o.ApplyT(func(v GetJobResult) string { return v.State }).(pulumi.StringOutput)
 }

@@ -12,46 +12,46 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Re-runs (reschedules) a Narrative I/O job when its `triggers` change.
+// Re-runs a Narrative job when its triggers change. `pulumi preview` shows the pending rerun and sends nothing; `pulumi up` calls `POST /jobs/{job_id}/reschedule` and stores what the API returned.
 type JobRerun struct {
 	pulumi.CustomResourceState
 
-	// The API base URL for this resource. Default: the provider's `apiUrl`.
-	ApiUrl pulumi.StringPtrOutput `pulumi:"apiUrl"`
-	// Pick the job by the dataset it builds instead of by its id: the newest job whose input has this dataset. Give this or `jobId`. Changing it replaces the resource.
+	// The API base URL for this resource, for a second environment. Default: the stack's `narrative:apiUrl`, then `NARRATIVE_API_URL`, then https://api.narrative.io. The token is never an input.
+	ApiUrl pulumi.StringOutput `pulumi:"apiUrl"`
+	// Pick the job by the dataset it builds instead of by its id: the newest job whose input has this dataset (and, with `jobType`, of that type, such as "materialize-view"), looked up when the resource is created and again before every reschedule, since Narrative may create newer jobs. The job picked is the `jobId` output. Give this or `jobId`. Changing it replaces the resource.
 	Dataset DatasetSelectorPtrOutput `pulumi:"dataset"`
-	// Fail the deployment when the job ends failed or cancelled. Default true when `waitFor` is `"terminal"`.
+	// Fail the deployment when the job ends failed or cancelled, so that the next `pulumi up` reruns it. Default true when `waitFor` is `"terminal"`.
 	FailOnJobFailure pulumi.BoolPtrOutput `pulumi:"failOnJobFailure"`
 	// Reschedule even a job that already finished (completed, failed, cancelled). Default true.
-	Force pulumi.BoolPtrOutput `pulumi:"force"`
-	// The job as the API last returned it.
+	Force pulumi.BoolOutput `pulumi:"force"`
+	// The job exactly as the API last returned it, unknown fields included (parsed from `jobJson`). An integer beyond ±(2^53−1), which a JavaScript number cannot hold, is its exact decimal string.
 	Job pulumi.AnyOutput `pulumi:"job"`
 	// The Narrative job to re-run, a UUID. Give this or `dataset`. Changing it replaces the resource.
 	JobId pulumi.StringOutput `pulumi:"jobId"`
-	// The job as the API last returned it, as JSON text.
+	// The same job as the exact JSON text the API sent (integers beyond 2^53 are only exact here).
 	JobJson pulumi.StringOutput `pulumi:"jobJson"`
-	// When this resource last rescheduled the job (ISO 8601).
+	// When this resource last rescheduled the job (ISO 8601, UTC).
 	LastRescheduledAt pulumi.StringPtrOutput `pulumi:"lastRescheduledAt"`
-	// What `pulumi up` does on a run this stack did not record: `"follow"` (default) or `"reschedule"`.
-	OnUnrecordedRun pulumi.StringPtrOutput `pulumi:"onUnrecordedRun"`
-	// What the last create or update did to the job.
-	Outcome pulumi.StringOutput `pulumi:"outcome"`
-	// After a refresh sees that the run this resource started failed, the next `pulumi up` reschedules once more. Default false.
+	// What `pulumi up` does when, about to reschedule, it finds the job pending, running or finished in a run that started after this stack's last deployment and that this stack did not record: most often the run of a deployment killed after its reschedule reached the API. `"follow"` (default) takes that run as this change's run and sends nothing, so a job is never rescheduled twice or restarted; `"reschedule"` reschedules anyway, for jobs that other systems also rerun and whose every trigger change must get a run of its own.
+	OnUnrecordedRun pulumi.StringOutput `pulumi:"onUnrecordedRun"`
+	// What the last reschedule came to: `rescheduled` or `skipped_terminal` (the API's answer to this stack's reschedule), `run_observed` (a run the job showed that this stack cannot confirm as its own, followed instead of rescheduling again), or undefined before the first one.
+	Outcome pulumi.StringPtrOutput `pulumi:"outcome"`
+	// When a refresh (`pulumi refresh`, or `pulumi up --refresh`) sees that the run this resource started ended failed or cancelled, the next `pulumi up` reschedules the job once more, with no trigger change. Default false. A failed run that this resource did not start never triggers it. Needs `force` (the default).
 	RerunFailed pulumi.BoolPtrOutput `pulumi:"rerunFailed"`
-	// How many times this resource rescheduled the job.
+	// How many reschedules this resource has applied.
 	RescheduleCount pulumi.IntOutput `pulumi:"rescheduleCount"`
 	// Also reschedule when the resource is first created. Default false: creating only reads the job.
-	RunOnCreate pulumi.BoolPtrOutput `pulumi:"runOnCreate"`
-	// The job's state as last read.
+	RunOnCreate pulumi.BoolOutput `pulumi:"runOnCreate"`
+	// The job's state when the API was last asked: pending, running, completed, failed...
 	State pulumi.StringOutput `pulumi:"state"`
 	// How long to wait: seconds, or a duration such as `"30m"` or `"2h"`. Default 30 minutes, at most 24 hours.
 	Timeout pulumi.AnyOutput `pulumi:"timeout"`
-	// Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up` reschedules the job.
+	// Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up` reschedules the job. Object key order does not matter; array order does. At most 64 levels deep and 64 KiB as JSON: pass a hash of anything larger.
 	Triggers pulumi.AnyOutput `pulumi:"triggers"`
-	// A run this resource started and has not seen finish, if any.
+	// What the next `pulumi up` owes a run this resource started: `"follow"` (the wait ended while the job was still going: follow it, do not reschedule it again), `"rerun"` (it failed: reschedule it again) or `"verify"` (the reschedule's answer was lost: read the job, reschedule only if it did not take effect).
 	UnfinishedRun pulumi.StringPtrOutput `pulumi:"unfinishedRun"`
-	// Whether `pulumi up` waits after rescheduling: `"none"` (default), `"running"` or `"terminal"`.
-	WaitFor pulumi.StringPtrOutput `pulumi:"waitFor"`
+	// Whether `pulumi up` waits after rescheduling: `"none"` (default) returns once the API accepted the reschedule, `"running"` waits until an executor picked the job up, `"terminal"` until it finished.
+	WaitFor pulumi.StringOutput `pulumi:"waitFor"`
 }
 
 // NewJobRerun registers a new resource with the given unique name, arguments, and options.
@@ -97,53 +97,53 @@ func (JobRerunState) ElementType() reflect.Type {
 }
 
 type jobRerunArgs struct {
-	// The API base URL for this resource. Default: the provider's `apiUrl`.
+	// The API base URL for this resource, for a second environment. Default: the stack's `narrative:apiUrl`, then `NARRATIVE_API_URL`, then https://api.narrative.io. The token is never an input.
 	ApiUrl *string `pulumi:"apiUrl"`
-	// Pick the job by the dataset it builds instead of by its id: the newest job whose input has this dataset. Give this or `jobId`. Changing it replaces the resource.
+	// Pick the job by the dataset it builds instead of by its id: the newest job whose input has this dataset (and, with `jobType`, of that type, such as "materialize-view"), looked up when the resource is created and again before every reschedule, since Narrative may create newer jobs. The job picked is the `jobId` output. Give this or `jobId`. Changing it replaces the resource.
 	Dataset *DatasetSelector `pulumi:"dataset"`
-	// Fail the deployment when the job ends failed or cancelled. Default true when `waitFor` is `"terminal"`.
+	// Fail the deployment when the job ends failed or cancelled, so that the next `pulumi up` reruns it. Default true when `waitFor` is `"terminal"`.
 	FailOnJobFailure *bool `pulumi:"failOnJobFailure"`
 	// Reschedule even a job that already finished (completed, failed, cancelled). Default true.
 	Force *bool `pulumi:"force"`
 	// The Narrative job to re-run, a UUID. Give this or `dataset`. Changing it replaces the resource.
 	JobId *string `pulumi:"jobId"`
-	// What `pulumi up` does on a run this stack did not record: `"follow"` (default) or `"reschedule"`.
+	// What `pulumi up` does when, about to reschedule, it finds the job pending, running or finished in a run that started after this stack's last deployment and that this stack did not record: most often the run of a deployment killed after its reschedule reached the API. `"follow"` (default) takes that run as this change's run and sends nothing, so a job is never rescheduled twice or restarted; `"reschedule"` reschedules anyway, for jobs that other systems also rerun and whose every trigger change must get a run of its own.
 	OnUnrecordedRun *string `pulumi:"onUnrecordedRun"`
-	// After a refresh sees that the run this resource started failed, the next `pulumi up` reschedules once more. Default false.
+	// When a refresh (`pulumi refresh`, or `pulumi up --refresh`) sees that the run this resource started ended failed or cancelled, the next `pulumi up` reschedules the job once more, with no trigger change. Default false. A failed run that this resource did not start never triggers it. Needs `force` (the default).
 	RerunFailed *bool `pulumi:"rerunFailed"`
 	// Also reschedule when the resource is first created. Default false: creating only reads the job.
 	RunOnCreate *bool `pulumi:"runOnCreate"`
 	// How long to wait: seconds, or a duration such as `"30m"` or `"2h"`. Default 30 minutes, at most 24 hours.
 	Timeout interface{} `pulumi:"timeout"`
-	// Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up` reschedules the job.
+	// Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up` reschedules the job. Object key order does not matter; array order does. At most 64 levels deep and 64 KiB as JSON: pass a hash of anything larger.
 	Triggers interface{} `pulumi:"triggers"`
-	// Whether `pulumi up` waits after rescheduling: `"none"` (default), `"running"` or `"terminal"`.
+	// Whether `pulumi up` waits after rescheduling: `"none"` (default) returns once the API accepted the reschedule, `"running"` waits until an executor picked the job up, `"terminal"` until it finished.
 	WaitFor *string `pulumi:"waitFor"`
 }
 
 // The set of arguments for constructing a JobRerun resource.
 type JobRerunArgs struct {
-	// The API base URL for this resource. Default: the provider's `apiUrl`.
+	// The API base URL for this resource, for a second environment. Default: the stack's `narrative:apiUrl`, then `NARRATIVE_API_URL`, then https://api.narrative.io. The token is never an input.
 	ApiUrl pulumi.StringPtrInput
-	// Pick the job by the dataset it builds instead of by its id: the newest job whose input has this dataset. Give this or `jobId`. Changing it replaces the resource.
+	// Pick the job by the dataset it builds instead of by its id: the newest job whose input has this dataset (and, with `jobType`, of that type, such as "materialize-view"), looked up when the resource is created and again before every reschedule, since Narrative may create newer jobs. The job picked is the `jobId` output. Give this or `jobId`. Changing it replaces the resource.
 	Dataset DatasetSelectorPtrInput
-	// Fail the deployment when the job ends failed or cancelled. Default true when `waitFor` is `"terminal"`.
+	// Fail the deployment when the job ends failed or cancelled, so that the next `pulumi up` reruns it. Default true when `waitFor` is `"terminal"`.
 	FailOnJobFailure pulumi.BoolPtrInput
 	// Reschedule even a job that already finished (completed, failed, cancelled). Default true.
 	Force pulumi.BoolPtrInput
 	// The Narrative job to re-run, a UUID. Give this or `dataset`. Changing it replaces the resource.
 	JobId pulumi.StringPtrInput
-	// What `pulumi up` does on a run this stack did not record: `"follow"` (default) or `"reschedule"`.
+	// What `pulumi up` does when, about to reschedule, it finds the job pending, running or finished in a run that started after this stack's last deployment and that this stack did not record: most often the run of a deployment killed after its reschedule reached the API. `"follow"` (default) takes that run as this change's run and sends nothing, so a job is never rescheduled twice or restarted; `"reschedule"` reschedules anyway, for jobs that other systems also rerun and whose every trigger change must get a run of its own.
 	OnUnrecordedRun pulumi.StringPtrInput
-	// After a refresh sees that the run this resource started failed, the next `pulumi up` reschedules once more. Default false.
+	// When a refresh (`pulumi refresh`, or `pulumi up --refresh`) sees that the run this resource started ended failed or cancelled, the next `pulumi up` reschedules the job once more, with no trigger change. Default false. A failed run that this resource did not start never triggers it. Needs `force` (the default).
 	RerunFailed pulumi.BoolPtrInput
 	// Also reschedule when the resource is first created. Default false: creating only reads the job.
 	RunOnCreate pulumi.BoolPtrInput
 	// How long to wait: seconds, or a duration such as `"30m"` or `"2h"`. Default 30 minutes, at most 24 hours.
 	Timeout pulumi.Input
-	// Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up` reschedules the job.
+	// Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up` reschedules the job. Object key order does not matter; array order does. At most 64 levels deep and 64 KiB as JSON: pass a hash of anything larger.
 	Triggers pulumi.Input
-	// Whether `pulumi up` waits after rescheduling: `"none"` (default), `"running"` or `"terminal"`.
+	// Whether `pulumi up` waits after rescheduling: `"none"` (default) returns once the API accepted the reschedule, `"running"` waits until an executor picked the job up, `"terminal"` until it finished.
 	WaitFor pulumi.StringPtrInput
 }
 
@@ -184,27 +184,27 @@ func (o JobRerunOutput) ToJobRerunOutputWithContext(ctx context.Context) JobReru
 	return o
 }
 
-// The API base URL for this resource. Default: the provider's `apiUrl`.
-func (o JobRerunOutput) ApiUrl() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *JobRerun) pulumi.StringPtrOutput { return v.ApiUrl }).(pulumi.StringPtrOutput)
+// The API base URL for this resource, for a second environment. Default: the stack's `narrative:apiUrl`, then `NARRATIVE_API_URL`, then https://api.narrative.io. The token is never an input.
+func (o JobRerunOutput) ApiUrl() pulumi.StringOutput {
+	return o.ApplyT(func(v *JobRerun) pulumi.StringOutput { return v.ApiUrl }).(pulumi.StringOutput)
 }
 
-// Pick the job by the dataset it builds instead of by its id: the newest job whose input has this dataset. Give this or `jobId`. Changing it replaces the resource.
+// Pick the job by the dataset it builds instead of by its id: the newest job whose input has this dataset (and, with `jobType`, of that type, such as "materialize-view"), looked up when the resource is created and again before every reschedule, since Narrative may create newer jobs. The job picked is the `jobId` output. Give this or `jobId`. Changing it replaces the resource.
 func (o JobRerunOutput) Dataset() DatasetSelectorPtrOutput {
 	return o.ApplyT(func(v *JobRerun) DatasetSelectorPtrOutput { return v.Dataset }).(DatasetSelectorPtrOutput)
 }
 
-// Fail the deployment when the job ends failed or cancelled. Default true when `waitFor` is `"terminal"`.
+// Fail the deployment when the job ends failed or cancelled, so that the next `pulumi up` reruns it. Default true when `waitFor` is `"terminal"`.
 func (o JobRerunOutput) FailOnJobFailure() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *JobRerun) pulumi.BoolPtrOutput { return v.FailOnJobFailure }).(pulumi.BoolPtrOutput)
 }
 
 // Reschedule even a job that already finished (completed, failed, cancelled). Default true.
-func (o JobRerunOutput) Force() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *JobRerun) pulumi.BoolPtrOutput { return v.Force }).(pulumi.BoolPtrOutput)
+func (o JobRerunOutput) Force() pulumi.BoolOutput {
+	return o.ApplyT(func(v *JobRerun) pulumi.BoolOutput { return v.Force }).(pulumi.BoolOutput)
 }
 
-// The job as the API last returned it.
+// The job exactly as the API last returned it, unknown fields included (parsed from `jobJson`). An integer beyond ±(2^53−1), which a JavaScript number cannot hold, is its exact decimal string.
 func (o JobRerunOutput) Job() pulumi.AnyOutput {
 	return o.ApplyT(func(v *JobRerun) pulumi.AnyOutput { return v.Job }).(pulumi.AnyOutput)
 }
@@ -214,42 +214,42 @@ func (o JobRerunOutput) JobId() pulumi.StringOutput {
 	return o.ApplyT(func(v *JobRerun) pulumi.StringOutput { return v.JobId }).(pulumi.StringOutput)
 }
 
-// The job as the API last returned it, as JSON text.
+// The same job as the exact JSON text the API sent (integers beyond 2^53 are only exact here).
 func (o JobRerunOutput) JobJson() pulumi.StringOutput {
 	return o.ApplyT(func(v *JobRerun) pulumi.StringOutput { return v.JobJson }).(pulumi.StringOutput)
 }
 
-// When this resource last rescheduled the job (ISO 8601).
+// When this resource last rescheduled the job (ISO 8601, UTC).
 func (o JobRerunOutput) LastRescheduledAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *JobRerun) pulumi.StringPtrOutput { return v.LastRescheduledAt }).(pulumi.StringPtrOutput)
 }
 
-// What `pulumi up` does on a run this stack did not record: `"follow"` (default) or `"reschedule"`.
-func (o JobRerunOutput) OnUnrecordedRun() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *JobRerun) pulumi.StringPtrOutput { return v.OnUnrecordedRun }).(pulumi.StringPtrOutput)
+// What `pulumi up` does when, about to reschedule, it finds the job pending, running or finished in a run that started after this stack's last deployment and that this stack did not record: most often the run of a deployment killed after its reschedule reached the API. `"follow"` (default) takes that run as this change's run and sends nothing, so a job is never rescheduled twice or restarted; `"reschedule"` reschedules anyway, for jobs that other systems also rerun and whose every trigger change must get a run of its own.
+func (o JobRerunOutput) OnUnrecordedRun() pulumi.StringOutput {
+	return o.ApplyT(func(v *JobRerun) pulumi.StringOutput { return v.OnUnrecordedRun }).(pulumi.StringOutput)
 }
 
-// What the last create or update did to the job.
-func (o JobRerunOutput) Outcome() pulumi.StringOutput {
-	return o.ApplyT(func(v *JobRerun) pulumi.StringOutput { return v.Outcome }).(pulumi.StringOutput)
+// What the last reschedule came to: `rescheduled` or `skipped_terminal` (the API's answer to this stack's reschedule), `run_observed` (a run the job showed that this stack cannot confirm as its own, followed instead of rescheduling again), or undefined before the first one.
+func (o JobRerunOutput) Outcome() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *JobRerun) pulumi.StringPtrOutput { return v.Outcome }).(pulumi.StringPtrOutput)
 }
 
-// After a refresh sees that the run this resource started failed, the next `pulumi up` reschedules once more. Default false.
+// When a refresh (`pulumi refresh`, or `pulumi up --refresh`) sees that the run this resource started ended failed or cancelled, the next `pulumi up` reschedules the job once more, with no trigger change. Default false. A failed run that this resource did not start never triggers it. Needs `force` (the default).
 func (o JobRerunOutput) RerunFailed() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *JobRerun) pulumi.BoolPtrOutput { return v.RerunFailed }).(pulumi.BoolPtrOutput)
 }
 
-// How many times this resource rescheduled the job.
+// How many reschedules this resource has applied.
 func (o JobRerunOutput) RescheduleCount() pulumi.IntOutput {
 	return o.ApplyT(func(v *JobRerun) pulumi.IntOutput { return v.RescheduleCount }).(pulumi.IntOutput)
 }
 
 // Also reschedule when the resource is first created. Default false: creating only reads the job.
-func (o JobRerunOutput) RunOnCreate() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *JobRerun) pulumi.BoolPtrOutput { return v.RunOnCreate }).(pulumi.BoolPtrOutput)
+func (o JobRerunOutput) RunOnCreate() pulumi.BoolOutput {
+	return o.ApplyT(func(v *JobRerun) pulumi.BoolOutput { return v.RunOnCreate }).(pulumi.BoolOutput)
 }
 
-// The job's state as last read.
+// The job's state when the API was last asked: pending, running, completed, failed...
 func (o JobRerunOutput) State() pulumi.StringOutput {
 	return o.ApplyT(func(v *JobRerun) pulumi.StringOutput { return v.State }).(pulumi.StringOutput)
 }
@@ -259,19 +259,19 @@ func (o JobRerunOutput) Timeout() pulumi.AnyOutput {
 	return o.ApplyT(func(v *JobRerun) pulumi.AnyOutput { return v.Timeout }).(pulumi.AnyOutput)
 }
 
-// Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up` reschedules the job.
+// Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up` reschedules the job. Object key order does not matter; array order does. At most 64 levels deep and 64 KiB as JSON: pass a hash of anything larger.
 func (o JobRerunOutput) Triggers() pulumi.AnyOutput {
 	return o.ApplyT(func(v *JobRerun) pulumi.AnyOutput { return v.Triggers }).(pulumi.AnyOutput)
 }
 
-// A run this resource started and has not seen finish, if any.
+// What the next `pulumi up` owes a run this resource started: `"follow"` (the wait ended while the job was still going: follow it, do not reschedule it again), `"rerun"` (it failed: reschedule it again) or `"verify"` (the reschedule's answer was lost: read the job, reschedule only if it did not take effect).
 func (o JobRerunOutput) UnfinishedRun() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *JobRerun) pulumi.StringPtrOutput { return v.UnfinishedRun }).(pulumi.StringPtrOutput)
 }
 
-// Whether `pulumi up` waits after rescheduling: `"none"` (default), `"running"` or `"terminal"`.
-func (o JobRerunOutput) WaitFor() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *JobRerun) pulumi.StringPtrOutput { return v.WaitFor }).(pulumi.StringPtrOutput)
+// Whether `pulumi up` waits after rescheduling: `"none"` (default) returns once the API accepted the reschedule, `"running"` waits until an executor picked the job up, `"terminal"` until it finished.
+func (o JobRerunOutput) WaitFor() pulumi.StringOutput {
+	return o.ApplyT(func(v *JobRerun) pulumi.StringOutput { return v.WaitFor }).(pulumi.StringOutput)
 }
 
 func init() {

@@ -11,9 +11,16 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// The Narrative provider: the API token and where the API is.
+// The Narrative provider: which API it talks to, and with which key.
 type Provider struct {
 	pulumi.ProviderResourceState
+
+	// The Narrative API base URL, https only. Default: `NARRATIVE_API_URL`, then https://api.narrative.io.
+	ApiUrl pulumi.StringPtrOutput `pulumi:"apiUrl"`
+	// How long one request may take, such as "30s" (at most 10m). Default: `NARRATIVE_ATTEMPT_TIMEOUT`, then 30s.
+	AttemptTimeout pulumi.StringPtrOutput `pulumi:"attemptTimeout"`
+	// How long one call may take with its retries, such as "2m" (at most 24h). Default: `NARRATIVE_TOTAL_TIMEOUT`, then 2m.
+	TotalTimeout pulumi.StringPtrOutput `pulumi:"totalTimeout"`
 }
 
 // NewProvider registers a new resource with the given unique name, arguments, and options.
@@ -36,25 +43,25 @@ func NewProvider(ctx *pulumi.Context,
 }
 
 type providerArgs struct {
-	// The API base URL. Default: the `NARRATIVE_API_URL` environment variable, then https://api.narrative.io.
+	// The Narrative API base URL, https only. Default: `NARRATIVE_API_URL`, then https://api.narrative.io.
 	ApiUrl *string `pulumi:"apiUrl"`
-	// How long one HTTP attempt may take: seconds, or a duration such as `"30s"`.
+	// How long one request may take, such as "30s" (at most 10m). Default: `NARRATIVE_ATTEMPT_TIMEOUT`, then 30s.
 	AttemptTimeout *string `pulumi:"attemptTimeout"`
-	// The Narrative API token. Default: the `NARRATIVE_API_TOKEN` environment variable.
+	// The Narrative API key (Jobs permission: read to create and refresh, write to reschedule). Default: `NARRATIVE_API_TOKEN`. Never stored in a resource's inputs or outputs.
 	Token *string `pulumi:"token"`
-	// How long one API call may take with its retries: seconds, or a duration such as `"2m"`.
+	// How long one call may take with its retries, such as "2m" (at most 24h). Default: `NARRATIVE_TOTAL_TIMEOUT`, then 2m.
 	TotalTimeout *string `pulumi:"totalTimeout"`
 }
 
 // The set of arguments for constructing a Provider resource.
 type ProviderArgs struct {
-	// The API base URL. Default: the `NARRATIVE_API_URL` environment variable, then https://api.narrative.io.
+	// The Narrative API base URL, https only. Default: `NARRATIVE_API_URL`, then https://api.narrative.io.
 	ApiUrl pulumi.StringPtrInput
-	// How long one HTTP attempt may take: seconds, or a duration such as `"30s"`.
+	// How long one request may take, such as "30s" (at most 10m). Default: `NARRATIVE_ATTEMPT_TIMEOUT`, then 30s.
 	AttemptTimeout pulumi.StringPtrInput
-	// The Narrative API token. Default: the `NARRATIVE_API_TOKEN` environment variable.
+	// The Narrative API key (Jobs permission: read to create and refresh, write to reschedule). Default: `NARRATIVE_API_TOKEN`. Never stored in a resource's inputs or outputs.
 	Token pulumi.StringPtrInput
-	// How long one API call may take with its retries: seconds, or a duration such as `"2m"`.
+	// How long one call may take with its retries, such as "2m" (at most 24h). Default: `NARRATIVE_TOTAL_TIMEOUT`, then 2m.
 	TotalTimeout pulumi.StringPtrInput
 }
 
@@ -93,6 +100,21 @@ func (o ProviderOutput) ToProviderOutput() ProviderOutput {
 
 func (o ProviderOutput) ToProviderOutputWithContext(ctx context.Context) ProviderOutput {
 	return o
+}
+
+// The Narrative API base URL, https only. Default: `NARRATIVE_API_URL`, then https://api.narrative.io.
+func (o ProviderOutput) ApiUrl() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.ApiUrl }).(pulumi.StringPtrOutput)
+}
+
+// How long one request may take, such as "30s" (at most 10m). Default: `NARRATIVE_ATTEMPT_TIMEOUT`, then 30s.
+func (o ProviderOutput) AttemptTimeout() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.AttemptTimeout }).(pulumi.StringPtrOutput)
+}
+
+// How long one call may take with its retries, such as "2m" (at most 24h). Default: `NARRATIVE_TOTAL_TIMEOUT`, then 2m.
+func (o ProviderOutput) TotalTimeout() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Provider) pulumi.StringPtrOutput { return v.TotalTimeout }).(pulumi.StringPtrOutput)
 }
 
 func init() {

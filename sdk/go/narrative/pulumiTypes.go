@@ -13,7 +13,7 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
-// A dataset whose newest job a JobRerun re-runs.
+// A dataset whose newest job a JobRerun re-runs, as `GET /jobs?dataset_id=…&type=…` finds it.
 type DatasetSelector struct {
 	// The dataset's id, as in the job's `input.dataset_id`.
 	Id int `pulumi:"id"`
@@ -32,7 +32,7 @@ type DatasetSelectorInput interface {
 	ToDatasetSelectorOutputWithContext(context.Context) DatasetSelectorOutput
 }
 
-// A dataset whose newest job a JobRerun re-runs.
+// A dataset whose newest job a JobRerun re-runs, as `GET /jobs?dataset_id=…&type=…` finds it.
 type DatasetSelectorArgs struct {
 	// The dataset's id, as in the job's `input.dataset_id`.
 	Id pulumi.IntInput `pulumi:"id"`
@@ -93,7 +93,7 @@ func (i *datasetSelectorPtrType) ToDatasetSelectorPtrOutputWithContext(ctx conte
 	return pulumi.ToOutputWithContext(ctx, i).(DatasetSelectorPtrOutput)
 }
 
-// A dataset whose newest job a JobRerun re-runs.
+// A dataset whose newest job a JobRerun re-runs, as `GET /jobs?dataset_id=…&type=…` finds it.
 type DatasetSelectorOutput struct{ *pulumi.OutputState }
 
 func (DatasetSelectorOutput) ElementType() reflect.Type {

@@ -6,7 +6,7 @@ import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
 /**
- * A dataset whose newest job a JobRerun re-runs.
+ * A dataset whose newest job a JobRerun re-runs, as `GET /jobs?dataset_id=…&type=…` finds it.
  */
 export interface DatasetSelectorArgs {
     /**

@@ -21,7 +21,7 @@ __all__ = [
 
 class DatasetSelectorArgsDict(TypedDict):
     """
-    A dataset whose newest job a JobRerun re-runs.
+    A dataset whose newest job a JobRerun re-runs, as `GET /jobs?dataset_id=…&type=…` finds it.
     """
     id: pulumi.Input[_builtins.int]
     """
@@ -38,7 +38,7 @@ class DatasetSelectorArgs:
                  id: pulumi.Input[_builtins.int],
                  job_type: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        A dataset whose newest job a JobRerun re-runs.
+        A dataset whose newest job a JobRerun re-runs, as `GET /jobs?dataset_id=…&type=…` finds it.
 
         :param pulumi.Input[_builtins.int] id: The dataset's id, as in the job's `input.dataset_id`.
         :param pulumi.Input[_builtins.str] job_type: The job type, such as "materialize-view"; any type when absent.

@@ -41,7 +41,7 @@ class GetJobResult:
     @pulumi.getter
     def job(self) -> Any:
         """
-        The job as the API returned it.
+        The job exactly as the API returned it, unknown fields included. An integer beyond ±(2^53−1), which a JavaScript number cannot hold, is its exact decimal string.
         """
         return pulumi.get(self, "job")
 
@@ -49,7 +49,7 @@ class GetJobResult:
     @pulumi.getter(name="jobId")
     def job_id(self) -> _builtins.str:
         """
-        The job's id.
+        The job's id, as the API returned it.
         """
         return pulumi.get(self, "job_id")
 
@@ -57,7 +57,7 @@ class GetJobResult:
     @pulumi.getter(name="jobJson")
     def job_json(self) -> _builtins.str:
         """
-        The job as the API returned it, as JSON text.
+        The same job as the exact JSON text the API sent.
         """
         return pulumi.get(self, "job_json")
 
@@ -65,7 +65,7 @@ class GetJobResult:
     @pulumi.getter
     def state(self) -> _builtins.str:
         """
-        The job's state.
+        The job's state: pending, running, completed, failed...
         """
         return pulumi.get(self, "state")
 
@@ -86,10 +86,10 @@ def get_job(api_url: Optional[_builtins.str] = None,
             job_id: Optional[_builtins.str] = None,
             opts: Optional[pulumi.InvokeOptions] = None) -> AwaitableGetJobResult:
     """
-    Reads a Narrative I/O job.
+    Reads a Narrative job by its id and changes nothing: the job exactly as the API returned it, as data and as its exact text, and its state. It reads in `pulumi preview` too.
 
-    :param _builtins.str api_url: The API base URL. Default: the provider's `apiUrl`.
-    :param _builtins.str job_id: The job's id, a UUID.
+    :param _builtins.str api_url: The API base URL for this read. Default: the stack's `narrative:apiUrl`, then `NARRATIVE_API_URL`, then https://api.narrative.io.
+    :param _builtins.str job_id: The Narrative job to read, a UUID.
     """
     __args__ = dict()
     __args__['apiUrl'] = api_url
@@ -106,10 +106,10 @@ def get_job_output(api_url: pulumi.Input[Optional[Optional[_builtins.str]]] = No
                    job_id: pulumi.Input[Optional[_builtins.str]] = None,
                    opts: Optional[Union[pulumi.InvokeOptions, pulumi.InvokeOutputOptions]] = None) -> pulumi.Output[GetJobResult]:
     """
-    Reads a Narrative I/O job.
+    Reads a Narrative job by its id and changes nothing: the job exactly as the API returned it, as data and as its exact text, and its state. It reads in `pulumi preview` too.
 
-    :param _builtins.str api_url: The API base URL. Default: the provider's `apiUrl`.
-    :param _builtins.str job_id: The job's id, a UUID.
+    :param _builtins.str api_url: The API base URL for this read. Default: the stack's `narrative:apiUrl`, then `NARRATIVE_API_URL`, then https://api.narrative.io.
+    :param _builtins.str job_id: The Narrative job to read, a UUID.
     """
     __args__ = dict()
     __args__['apiUrl'] = api_url

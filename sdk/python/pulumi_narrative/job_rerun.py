@@ -35,17 +35,17 @@ class JobRerunArgs:
         """
         The set of arguments for constructing a JobRerun resource.
 
-        :param Any triggers: Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up` reschedules the job.
-        :param pulumi.Input[_builtins.str] api_url: The API base URL for this resource. Default: the provider's `apiUrl`.
-        :param pulumi.Input['DatasetSelectorArgs'] dataset: Pick the job by the dataset it builds instead of by its id: the newest job whose input has this dataset. Give this or `jobId`. Changing it replaces the resource.
-        :param pulumi.Input[_builtins.bool] fail_on_job_failure: Fail the deployment when the job ends failed or cancelled. Default true when `waitFor` is `"terminal"`.
+        :param Any triggers: Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up` reschedules the job. Object key order does not matter; array order does. At most 64 levels deep and 64 KiB as JSON: pass a hash of anything larger.
+        :param pulumi.Input[_builtins.str] api_url: The API base URL for this resource, for a second environment. Default: the stack's `narrative:apiUrl`, then `NARRATIVE_API_URL`, then https://api.narrative.io. The token is never an input.
+        :param pulumi.Input['DatasetSelectorArgs'] dataset: Pick the job by the dataset it builds instead of by its id: the newest job whose input has this dataset (and, with `jobType`, of that type, such as "materialize-view"), looked up when the resource is created and again before every reschedule, since Narrative may create newer jobs. The job picked is the `jobId` output. Give this or `jobId`. Changing it replaces the resource.
+        :param pulumi.Input[_builtins.bool] fail_on_job_failure: Fail the deployment when the job ends failed or cancelled, so that the next `pulumi up` reruns it. Default true when `waitFor` is `"terminal"`.
         :param pulumi.Input[_builtins.bool] force: Reschedule even a job that already finished (completed, failed, cancelled). Default true.
         :param pulumi.Input[_builtins.str] job_id: The Narrative job to re-run, a UUID. Give this or `dataset`. Changing it replaces the resource.
-        :param pulumi.Input[_builtins.str] on_unrecorded_run: What `pulumi up` does on a run this stack did not record: `"follow"` (default) or `"reschedule"`.
-        :param pulumi.Input[_builtins.bool] rerun_failed: After a refresh sees that the run this resource started failed, the next `pulumi up` reschedules once more. Default false.
+        :param pulumi.Input[_builtins.str] on_unrecorded_run: What `pulumi up` does when, about to reschedule, it finds the job pending, running or finished in a run that started after this stack's last deployment and that this stack did not record: most often the run of a deployment killed after its reschedule reached the API. `"follow"` (default) takes that run as this change's run and sends nothing, so a job is never rescheduled twice or restarted; `"reschedule"` reschedules anyway, for jobs that other systems also rerun and whose every trigger change must get a run of its own.
+        :param pulumi.Input[_builtins.bool] rerun_failed: When a refresh (`pulumi refresh`, or `pulumi up --refresh`) sees that the run this resource started ended failed or cancelled, the next `pulumi up` reschedules the job once more, with no trigger change. Default false. A failed run that this resource did not start never triggers it. Needs `force` (the default).
         :param pulumi.Input[_builtins.bool] run_on_create: Also reschedule when the resource is first created. Default false: creating only reads the job.
         :param pulumi.Input[Union[_builtins.float, _builtins.str]] timeout: How long to wait: seconds, or a duration such as `"30m"` or `"2h"`. Default 30 minutes, at most 24 hours.
-        :param pulumi.Input[_builtins.str] wait_for: Whether `pulumi up` waits after rescheduling: `"none"` (default), `"running"` or `"terminal"`.
+        :param pulumi.Input[_builtins.str] wait_for: Whether `pulumi up` waits after rescheduling: `"none"` (default) returns once the API accepted the reschedule, `"running"` waits until an executor picked the job up, `"terminal"` until it finished.
         """
         pulumi.set(__self__, "triggers", triggers)
         if api_url is not None:
@@ -73,7 +73,7 @@ class JobRerunArgs:
     @pulumi.getter
     def triggers(self) -> Any:
         """
-        Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up` reschedules the job.
+        Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up` reschedules the job. Object key order does not matter; array order does. At most 64 levels deep and 64 KiB as JSON: pass a hash of anything larger.
         """
         return pulumi.get(self, "triggers")
 
@@ -85,7 +85,7 @@ class JobRerunArgs:
     @pulumi.getter(name="apiUrl")
     def api_url(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The API base URL for this resource. Default: the provider's `apiUrl`.
+        The API base URL for this resource, for a second environment. Default: the stack's `narrative:apiUrl`, then `NARRATIVE_API_URL`, then https://api.narrative.io. The token is never an input.
         """
         return pulumi.get(self, "api_url")
 
@@ -97,7 +97,7 @@ class JobRerunArgs:
     @pulumi.getter
     def dataset(self) -> pulumi.Input[Optional['DatasetSelectorArgs']]:
         """
-        Pick the job by the dataset it builds instead of by its id: the newest job whose input has this dataset. Give this or `jobId`. Changing it replaces the resource.
+        Pick the job by the dataset it builds instead of by its id: the newest job whose input has this dataset (and, with `jobType`, of that type, such as "materialize-view"), looked up when the resource is created and again before every reschedule, since Narrative may create newer jobs. The job picked is the `jobId` output. Give this or `jobId`. Changing it replaces the resource.
         """
         return pulumi.get(self, "dataset")
 
@@ -109,7 +109,7 @@ class JobRerunArgs:
     @pulumi.getter(name="failOnJobFailure")
     def fail_on_job_failure(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Fail the deployment when the job ends failed or cancelled. Default true when `waitFor` is `"terminal"`.
+        Fail the deployment when the job ends failed or cancelled, so that the next `pulumi up` reruns it. Default true when `waitFor` is `"terminal"`.
         """
         return pulumi.get(self, "fail_on_job_failure")
 
@@ -145,7 +145,7 @@ class JobRerunArgs:
     @pulumi.getter(name="onUnrecordedRun")
     def on_unrecorded_run(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        What `pulumi up` does on a run this stack did not record: `"follow"` (default) or `"reschedule"`.
+        What `pulumi up` does when, about to reschedule, it finds the job pending, running or finished in a run that started after this stack's last deployment and that this stack did not record: most often the run of a deployment killed after its reschedule reached the API. `"follow"` (default) takes that run as this change's run and sends nothing, so a job is never rescheduled twice or restarted; `"reschedule"` reschedules anyway, for jobs that other systems also rerun and whose every trigger change must get a run of its own.
         """
         return pulumi.get(self, "on_unrecorded_run")
 
@@ -157,7 +157,7 @@ class JobRerunArgs:
     @pulumi.getter(name="rerunFailed")
     def rerun_failed(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        After a refresh sees that the run this resource started failed, the next `pulumi up` reschedules once more. Default false.
+        When a refresh (`pulumi refresh`, or `pulumi up --refresh`) sees that the run this resource started ended failed or cancelled, the next `pulumi up` reschedules the job once more, with no trigger change. Default false. A failed run that this resource did not start never triggers it. Needs `force` (the default).
         """
         return pulumi.get(self, "rerun_failed")
 
@@ -193,7 +193,7 @@ class JobRerunArgs:
     @pulumi.getter(name="waitFor")
     def wait_for(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Whether `pulumi up` waits after rescheduling: `"none"` (default), `"running"` or `"terminal"`.
+        Whether `pulumi up` waits after rescheduling: `"none"` (default) returns once the API accepted the reschedule, `"running"` waits until an executor picked the job up, `"terminal"` until it finished.
         """
         return pulumi.get(self, "wait_for")
 
@@ -221,21 +221,21 @@ class JobRerun(pulumi.CustomResource):
                  wait_for: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        Re-runs (reschedules) a Narrative I/O job when its `triggers` change.
+        Re-runs a Narrative job when its triggers change. `pulumi preview` shows the pending rerun and sends nothing; `pulumi up` calls `POST /jobs/{job_id}/reschedule` and stores what the API returned.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] api_url: The API base URL for this resource. Default: the provider's `apiUrl`.
-        :param pulumi.Input[Union['DatasetSelectorArgs', 'DatasetSelectorArgsDict']] dataset: Pick the job by the dataset it builds instead of by its id: the newest job whose input has this dataset. Give this or `jobId`. Changing it replaces the resource.
-        :param pulumi.Input[_builtins.bool] fail_on_job_failure: Fail the deployment when the job ends failed or cancelled. Default true when `waitFor` is `"terminal"`.
+        :param pulumi.Input[_builtins.str] api_url: The API base URL for this resource, for a second environment. Default: the stack's `narrative:apiUrl`, then `NARRATIVE_API_URL`, then https://api.narrative.io. The token is never an input.
+        :param pulumi.Input[Union['DatasetSelectorArgs', 'DatasetSelectorArgsDict']] dataset: Pick the job by the dataset it builds instead of by its id: the newest job whose input has this dataset (and, with `jobType`, of that type, such as "materialize-view"), looked up when the resource is created and again before every reschedule, since Narrative may create newer jobs. The job picked is the `jobId` output. Give this or `jobId`. Changing it replaces the resource.
+        :param pulumi.Input[_builtins.bool] fail_on_job_failure: Fail the deployment when the job ends failed or cancelled, so that the next `pulumi up` reruns it. Default true when `waitFor` is `"terminal"`.
         :param pulumi.Input[_builtins.bool] force: Reschedule even a job that already finished (completed, failed, cancelled). Default true.
         :param pulumi.Input[_builtins.str] job_id: The Narrative job to re-run, a UUID. Give this or `dataset`. Changing it replaces the resource.
-        :param pulumi.Input[_builtins.str] on_unrecorded_run: What `pulumi up` does on a run this stack did not record: `"follow"` (default) or `"reschedule"`.
-        :param pulumi.Input[_builtins.bool] rerun_failed: After a refresh sees that the run this resource started failed, the next `pulumi up` reschedules once more. Default false.
+        :param pulumi.Input[_builtins.str] on_unrecorded_run: What `pulumi up` does when, about to reschedule, it finds the job pending, running or finished in a run that started after this stack's last deployment and that this stack did not record: most often the run of a deployment killed after its reschedule reached the API. `"follow"` (default) takes that run as this change's run and sends nothing, so a job is never rescheduled twice or restarted; `"reschedule"` reschedules anyway, for jobs that other systems also rerun and whose every trigger change must get a run of its own.
+        :param pulumi.Input[_builtins.bool] rerun_failed: When a refresh (`pulumi refresh`, or `pulumi up --refresh`) sees that the run this resource started ended failed or cancelled, the next `pulumi up` reschedules the job once more, with no trigger change. Default false. A failed run that this resource did not start never triggers it. Needs `force` (the default).
         :param pulumi.Input[_builtins.bool] run_on_create: Also reschedule when the resource is first created. Default false: creating only reads the job.
         :param pulumi.Input[Union[_builtins.float, _builtins.str]] timeout: How long to wait: seconds, or a duration such as `"30m"` or `"2h"`. Default 30 minutes, at most 24 hours.
-        :param Any triggers: Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up` reschedules the job.
-        :param pulumi.Input[_builtins.str] wait_for: Whether `pulumi up` waits after rescheduling: `"none"` (default), `"running"` or `"terminal"`.
+        :param Any triggers: Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up` reschedules the job. Object key order does not matter; array order does. At most 64 levels deep and 64 KiB as JSON: pass a hash of anything larger.
+        :param pulumi.Input[_builtins.str] wait_for: Whether `pulumi up` waits after rescheduling: `"none"` (default) returns once the API accepted the reschedule, `"running"` waits until an executor picked the job up, `"terminal"` until it finished.
         """
         ...
     @overload
@@ -244,7 +244,7 @@ class JobRerun(pulumi.CustomResource):
                  args: JobRerunArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        Re-runs (reschedules) a Narrative I/O job when its `triggers` change.
+        Re-runs a Narrative job when its triggers change. `pulumi preview` shows the pending rerun and sends nothing; `pulumi up` calls `POST /jobs/{job_id}/reschedule` and stores what the API returned.
 
         :param str resource_name: The name of the resource.
         :param JobRerunArgs args: The arguments to use to populate this resource's properties.
@@ -345,9 +345,9 @@ class JobRerun(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="apiUrl")
-    def api_url(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def api_url(self) -> pulumi.Output[_builtins.str]:
         """
-        The API base URL for this resource. Default: the provider's `apiUrl`.
+        The API base URL for this resource, for a second environment. Default: the stack's `narrative:apiUrl`, then `NARRATIVE_API_URL`, then https://api.narrative.io. The token is never an input.
         """
         return pulumi.get(self, "api_url")
 
@@ -355,7 +355,7 @@ class JobRerun(pulumi.CustomResource):
     @pulumi.getter
     def dataset(self) -> pulumi.Output[Optional['outputs.DatasetSelector']]:
         """
-        Pick the job by the dataset it builds instead of by its id: the newest job whose input has this dataset. Give this or `jobId`. Changing it replaces the resource.
+        Pick the job by the dataset it builds instead of by its id: the newest job whose input has this dataset (and, with `jobType`, of that type, such as "materialize-view"), looked up when the resource is created and again before every reschedule, since Narrative may create newer jobs. The job picked is the `jobId` output. Give this or `jobId`. Changing it replaces the resource.
         """
         return pulumi.get(self, "dataset")
 
@@ -363,13 +363,13 @@ class JobRerun(pulumi.CustomResource):
     @pulumi.getter(name="failOnJobFailure")
     def fail_on_job_failure(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        Fail the deployment when the job ends failed or cancelled. Default true when `waitFor` is `"terminal"`.
+        Fail the deployment when the job ends failed or cancelled, so that the next `pulumi up` reruns it. Default true when `waitFor` is `"terminal"`.
         """
         return pulumi.get(self, "fail_on_job_failure")
 
     @_builtins.property
     @pulumi.getter
-    def force(self) -> pulumi.Output[Optional[_builtins.bool]]:
+    def force(self) -> pulumi.Output[_builtins.bool]:
         """
         Reschedule even a job that already finished (completed, failed, cancelled). Default true.
         """
@@ -379,7 +379,7 @@ class JobRerun(pulumi.CustomResource):
     @pulumi.getter
     def job(self) -> pulumi.Output[Any]:
         """
-        The job as the API last returned it.
+        The job exactly as the API last returned it, unknown fields included (parsed from `jobJson`). An integer beyond ±(2^53−1), which a JavaScript number cannot hold, is its exact decimal string.
         """
         return pulumi.get(self, "job")
 
@@ -395,7 +395,7 @@ class JobRerun(pulumi.CustomResource):
     @pulumi.getter(name="jobJson")
     def job_json(self) -> pulumi.Output[_builtins.str]:
         """
-        The job as the API last returned it, as JSON text.
+        The same job as the exact JSON text the API sent (integers beyond 2^53 are only exact here).
         """
         return pulumi.get(self, "job_json")
 
@@ -403,23 +403,23 @@ class JobRerun(pulumi.CustomResource):
     @pulumi.getter(name="lastRescheduledAt")
     def last_rescheduled_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When this resource last rescheduled the job (ISO 8601).
+        When this resource last rescheduled the job (ISO 8601, UTC).
         """
         return pulumi.get(self, "last_rescheduled_at")
 
     @_builtins.property
     @pulumi.getter(name="onUnrecordedRun")
-    def on_unrecorded_run(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def on_unrecorded_run(self) -> pulumi.Output[_builtins.str]:
         """
-        What `pulumi up` does on a run this stack did not record: `"follow"` (default) or `"reschedule"`.
+        What `pulumi up` does when, about to reschedule, it finds the job pending, running or finished in a run that started after this stack's last deployment and that this stack did not record: most often the run of a deployment killed after its reschedule reached the API. `"follow"` (default) takes that run as this change's run and sends nothing, so a job is never rescheduled twice or restarted; `"reschedule"` reschedules anyway, for jobs that other systems also rerun and whose every trigger change must get a run of its own.
         """
         return pulumi.get(self, "on_unrecorded_run")
 
     @_builtins.property
     @pulumi.getter
-    def outcome(self) -> pulumi.Output[_builtins.str]:
+    def outcome(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        What the last create or update did to the job.
+        What the last reschedule came to: `rescheduled` or `skipped_terminal` (the API's answer to this stack's reschedule), `run_observed` (a run the job showed that this stack cannot confirm as its own, followed instead of rescheduling again), or undefined before the first one.
         """
         return pulumi.get(self, "outcome")
 
@@ -427,7 +427,7 @@ class JobRerun(pulumi.CustomResource):
     @pulumi.getter(name="rerunFailed")
     def rerun_failed(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        After a refresh sees that the run this resource started failed, the next `pulumi up` reschedules once more. Default false.
+        When a refresh (`pulumi refresh`, or `pulumi up --refresh`) sees that the run this resource started ended failed or cancelled, the next `pulumi up` reschedules the job once more, with no trigger change. Default false. A failed run that this resource did not start never triggers it. Needs `force` (the default).
         """
         return pulumi.get(self, "rerun_failed")
 
@@ -435,13 +435,13 @@ class JobRerun(pulumi.CustomResource):
     @pulumi.getter(name="rescheduleCount")
     def reschedule_count(self) -> pulumi.Output[_builtins.int]:
         """
-        How many times this resource rescheduled the job.
+        How many reschedules this resource has applied.
         """
         return pulumi.get(self, "reschedule_count")
 
     @_builtins.property
     @pulumi.getter(name="runOnCreate")
-    def run_on_create(self) -> pulumi.Output[Optional[_builtins.bool]]:
+    def run_on_create(self) -> pulumi.Output[_builtins.bool]:
         """
         Also reschedule when the resource is first created. Default false: creating only reads the job.
         """
@@ -451,13 +451,13 @@ class JobRerun(pulumi.CustomResource):
     @pulumi.getter
     def state(self) -> pulumi.Output[_builtins.str]:
         """
-        The job's state as last read.
+        The job's state when the API was last asked: pending, running, completed, failed...
         """
         return pulumi.get(self, "state")
 
     @_builtins.property
     @pulumi.getter
-    def timeout(self) -> pulumi.Output[Optional[Any]]:
+    def timeout(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
         How long to wait: seconds, or a duration such as `"30m"` or `"2h"`. Default 30 minutes, at most 24 hours.
         """
@@ -467,7 +467,7 @@ class JobRerun(pulumi.CustomResource):
     @pulumi.getter
     def triggers(self) -> pulumi.Output[Any]:
         """
-        Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up` reschedules the job.
+        Any JSON value (a git SHA, a schema version, a map of file hashes). When it changes, `pulumi up` reschedules the job. Object key order does not matter; array order does. At most 64 levels deep and 64 KiB as JSON: pass a hash of anything larger.
         """
         return pulumi.get(self, "triggers")
 
@@ -475,15 +475,15 @@ class JobRerun(pulumi.CustomResource):
     @pulumi.getter(name="unfinishedRun")
     def unfinished_run(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        A run this resource started and has not seen finish, if any.
+        What the next `pulumi up` owes a run this resource started: `"follow"` (the wait ended while the job was still going: follow it, do not reschedule it again), `"rerun"` (it failed: reschedule it again) or `"verify"` (the reschedule's answer was lost: read the job, reschedule only if it did not take effect).
         """
         return pulumi.get(self, "unfinished_run")
 
     @_builtins.property
     @pulumi.getter(name="waitFor")
-    def wait_for(self) -> pulumi.Output[Optional[_builtins.str]]:
+    def wait_for(self) -> pulumi.Output[_builtins.str]:
         """
-        Whether `pulumi up` waits after rescheduling: `"none"` (default), `"running"` or `"terminal"`.
+        Whether `pulumi up` waits after rescheduling: `"none"` (default) returns once the API accepted the reschedule, `"running"` waits until an executor picked the job up, `"terminal"` until it finished.
         """
         return pulumi.get(self, "wait_for")
 

@@ -21,7 +21,7 @@ __all__ = [
 @pulumi.output_type
 class DatasetSelector(dict):
     """
-    A dataset whose newest job a JobRerun re-runs.
+    A dataset whose newest job a JobRerun re-runs, as `GET /jobs?dataset_id=…&type=…` finds it.
     """
     @staticmethod
     def __key_warning(key: str):
@@ -44,7 +44,7 @@ class DatasetSelector(dict):
                  id: _builtins.int,
                  job_type: Optional[_builtins.str] = None):
         """
-        A dataset whose newest job a JobRerun re-runs.
+        A dataset whose newest job a JobRerun re-runs, as `GET /jobs?dataset_id=…&type=…` finds it.
 
         :param _builtins.int id: The dataset's id, as in the job's `input.dataset_id`.
         :param _builtins.str job_type: The job type, such as "materialize-view"; any type when absent.

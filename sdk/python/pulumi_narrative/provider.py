@@ -26,10 +26,10 @@ class ProviderArgs:
         """
         The set of arguments for constructing a Provider resource.
 
-        :param pulumi.Input[_builtins.str] api_url: The API base URL. Default: the `NARRATIVE_API_URL` environment variable, then https://api.narrative.io.
-        :param pulumi.Input[_builtins.str] attempt_timeout: How long one HTTP attempt may take: seconds, or a duration such as `"30s"`.
-        :param pulumi.Input[_builtins.str] token: The Narrative API token. Default: the `NARRATIVE_API_TOKEN` environment variable.
-        :param pulumi.Input[_builtins.str] total_timeout: How long one API call may take with its retries: seconds, or a duration such as `"2m"`.
+        :param pulumi.Input[_builtins.str] api_url: The Narrative API base URL, https only. Default: `NARRATIVE_API_URL`, then https://api.narrative.io.
+        :param pulumi.Input[_builtins.str] attempt_timeout: How long one request may take, such as "30s" (at most 10m). Default: `NARRATIVE_ATTEMPT_TIMEOUT`, then 30s.
+        :param pulumi.Input[_builtins.str] token: The Narrative API key (Jobs permission: read to create and refresh, write to reschedule). Default: `NARRATIVE_API_TOKEN`. Never stored in a resource's inputs or outputs.
+        :param pulumi.Input[_builtins.str] total_timeout: How long one call may take with its retries, such as "2m" (at most 24h). Default: `NARRATIVE_TOTAL_TIMEOUT`, then 2m.
         """
         if api_url is not None:
             pulumi.set(__self__, "api_url", api_url)
@@ -44,7 +44,7 @@ class ProviderArgs:
     @pulumi.getter(name="apiUrl")
     def api_url(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The API base URL. Default: the `NARRATIVE_API_URL` environment variable, then https://api.narrative.io.
+        The Narrative API base URL, https only. Default: `NARRATIVE_API_URL`, then https://api.narrative.io.
         """
         return pulumi.get(self, "api_url")
 
@@ -56,7 +56,7 @@ class ProviderArgs:
     @pulumi.getter(name="attemptTimeout")
     def attempt_timeout(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        How long one HTTP attempt may take: seconds, or a duration such as `"30s"`.
+        How long one request may take, such as "30s" (at most 10m). Default: `NARRATIVE_ATTEMPT_TIMEOUT`, then 30s.
         """
         return pulumi.get(self, "attempt_timeout")
 
@@ -68,7 +68,7 @@ class ProviderArgs:
     @pulumi.getter
     def token(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The Narrative API token. Default: the `NARRATIVE_API_TOKEN` environment variable.
+        The Narrative API key (Jobs permission: read to create and refresh, write to reschedule). Default: `NARRATIVE_API_TOKEN`. Never stored in a resource's inputs or outputs.
         """
         return pulumi.get(self, "token")
 
@@ -80,7 +80,7 @@ class ProviderArgs:
     @pulumi.getter(name="totalTimeout")
     def total_timeout(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        How long one API call may take with its retries: seconds, or a duration such as `"2m"`.
+        How long one call may take with its retries, such as "2m" (at most 24h). Default: `NARRATIVE_TOTAL_TIMEOUT`, then 2m.
         """
         return pulumi.get(self, "total_timeout")
 
@@ -101,14 +101,14 @@ class Provider(pulumi.ProviderResource):
                  total_timeout: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        The Narrative provider: the API token and where the API is.
+        The Narrative provider: which API it talks to, and with which key.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] api_url: The API base URL. Default: the `NARRATIVE_API_URL` environment variable, then https://api.narrative.io.
-        :param pulumi.Input[_builtins.str] attempt_timeout: How long one HTTP attempt may take: seconds, or a duration such as `"30s"`.
-        :param pulumi.Input[_builtins.str] token: The Narrative API token. Default: the `NARRATIVE_API_TOKEN` environment variable.
-        :param pulumi.Input[_builtins.str] total_timeout: How long one API call may take with its retries: seconds, or a duration such as `"2m"`.
+        :param pulumi.Input[_builtins.str] api_url: The Narrative API base URL, https only. Default: `NARRATIVE_API_URL`, then https://api.narrative.io.
+        :param pulumi.Input[_builtins.str] attempt_timeout: How long one request may take, such as "30s" (at most 10m). Default: `NARRATIVE_ATTEMPT_TIMEOUT`, then 30s.
+        :param pulumi.Input[_builtins.str] token: The Narrative API key (Jobs permission: read to create and refresh, write to reschedule). Default: `NARRATIVE_API_TOKEN`. Never stored in a resource's inputs or outputs.
+        :param pulumi.Input[_builtins.str] total_timeout: How long one call may take with its retries, such as "2m" (at most 24h). Default: `NARRATIVE_TOTAL_TIMEOUT`, then 2m.
         """
         ...
     @overload
@@ -117,7 +117,7 @@ class Provider(pulumi.ProviderResource):
                  args: Optional[ProviderArgs] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        The Narrative provider: the API token and where the API is.
+        The Narrative provider: which API it talks to, and with which key.
 
         :param str resource_name: The name of the resource.
         :param ProviderArgs args: The arguments to use to populate this resource's properties.
@@ -156,4 +156,28 @@ class Provider(pulumi.ProviderResource):
             resource_name,
             __props__,
             opts)
+
+    @_builtins.property
+    @pulumi.getter(name="apiUrl")
+    def api_url(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The Narrative API base URL, https only. Default: `NARRATIVE_API_URL`, then https://api.narrative.io.
+        """
+        return pulumi.get(self, "api_url")
+
+    @_builtins.property
+    @pulumi.getter(name="attemptTimeout")
+    def attempt_timeout(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        How long one request may take, such as "30s" (at most 10m). Default: `NARRATIVE_ATTEMPT_TIMEOUT`, then 30s.
+        """
+        return pulumi.get(self, "attempt_timeout")
+
+    @_builtins.property
+    @pulumi.getter(name="totalTimeout")
+    def total_timeout(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        How long one call may take with its retries, such as "2m" (at most 24h). Default: `NARRATIVE_TOTAL_TIMEOUT`, then 2m.
+        """
+        return pulumi.get(self, "total_timeout")
 

@@ -23,28 +23,28 @@ class _ExportableConfig(types.ModuleType):
     @_builtins.property
     def api_url(self) -> Optional[str]:
         """
-        The API base URL. Default: the `NARRATIVE_API_URL` environment variable, then https://api.narrative.io.
+        The Narrative API base URL, https only. Default: `NARRATIVE_API_URL`, then https://api.narrative.io.
         """
         return __config__.get('apiUrl')
 
     @_builtins.property
     def attempt_timeout(self) -> Optional[str]:
         """
-        How long one HTTP attempt may take: seconds, or a duration such as `"30s"`.
+        How long one request may take, such as "30s" (at most 10m). Default: `NARRATIVE_ATTEMPT_TIMEOUT`, then 30s.
         """
         return __config__.get('attemptTimeout')
 
     @_builtins.property
     def token(self) -> Optional[str]:
         """
-        The Narrative API token. Default: the `NARRATIVE_API_TOKEN` environment variable.
+        The Narrative API key (Jobs permission: read to create and refresh, write to reschedule). Default: `NARRATIVE_API_TOKEN`. Never stored in a resource's inputs or outputs.
         """
         return __config__.get('token')
 
     @_builtins.property
     def total_timeout(self) -> Optional[str]:
         """
-        How long one API call may take with its retries: seconds, or a duration such as `"2m"`.
+        How long one call may take with its retries, such as "2m" (at most 24h). Default: `NARRATIVE_TOTAL_TIMEOUT`, then 2m.
         """
         return __config__.get('totalTimeout')
 
