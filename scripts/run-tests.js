@@ -14,7 +14,7 @@
 // - the unit suite is one mocha process: its files take milliseconds each, and a process per file would spend
 //   more on starting TypeScript than on testing;
 // - every other file is a mocha process of its own, TEST_JOBS (default: cores + 1) at a time, longest first by
-//   the times of the last run (node_modules/.cache/pulumi-narrative-jobs/test-times.json; see expected()).
+//   the times of the last run (.cache/test-times.json, git-ignored, kept by npm ci; see expected()).
 //   Most of their time is spent waiting on the Pulumi CLI's plugins, the simulator's held requests and
 //   timeouts, not on the CPU, which is why one job more than there are cores keeps the machine busy;
 // - a file whose header says `@shards N` runs as N processes side by side, the i-th with TEST_SHARD=i/N,
@@ -34,7 +34,7 @@ const lookupFiles = require("mocha/lib/cli/lookup-files");
 
 const ROOT = path.resolve(__dirname, "..");
 const MOCHA = path.join(ROOT, "node_modules", "mocha", "bin", "mocha.js");
-const TIMES_FILE = path.join(ROOT, "node_modules", ".cache", "pulumi-narrative-jobs", "test-times.json");
+const TIMES_FILE = path.join(ROOT, ".cache", "test-times.json");
 const RUNS_ALONE = /@runsAlone\s+(\S[^\n]*)/;
 const SHARDS = /@shards\s+(\d+)/;
 const SUMMARY = /^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/;
