@@ -99,6 +99,12 @@ function readTimes() {
 }
 
 function writeTimes(times) {
+  // A file (or directory) that is gone takes its time with it.
+  for (const name of Object.keys(times)) {
+    if (!fs.existsSync(path.join(ROOT, name.split(" ")[0]))) {
+      delete times[name];
+    }
+  }
   try {
     fs.mkdirSync(path.dirname(TIMES_FILE), { recursive: true });
     fs.writeFileSync(TIMES_FILE, `${JSON.stringify(times, null, 2)}\n`);
