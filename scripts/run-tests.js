@@ -26,6 +26,7 @@
 //
 // Each process's output is printed whole when it ends, so files never interleave line by line.
 const { spawn } = require("node:child_process");
+const { setInterval, clearInterval } = require("node:timers");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
@@ -193,19 +194,34 @@ function report(result) {
   process.stdout.write(result.output.endsWith("\n") ? result.output : `${result.output}\n`);
 }
 
-/** Runs `todo` with at most `jobs` at a time, reporting each as it ends. */
+/**
+ * Runs `todo` with at most `jobs` at a time, reporting each as it ends. Outputs are printed only then, so a
+ * line every minute names what is still running: a CI log never stays silent for long.
+ */
 async function pool(todo, jobs, run) {
   const results = [];
   const queue = [...todo];
+  const running = new Map();
+  const heartbeat = setInterval(() => {
+    const now = Date.now();
+    const list = [...running].map(([name, at]) => `${name} (${((now - at) / 60_000).toFixed(1)} min)`);
+    process.stdout.write(`… running: ${list.join(", ")}\n`);
+  }, 60_000);
   const worker = async () => {
     for (let batch = queue.shift(); batch !== undefined && !stopping; batch = queue.shift()) {
       process.stdout.write(`▶ ${batchName(batch)}\n`);
+      running.set(batchName(batch), Date.now());
       const result = await run(batch);
+      running.delete(batchName(batch));
       report(result);
       results.push(result);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, worker));
+  } finally {
+    clearInterval(heartbeat);
+  }
   return results;
 }
 
