@@ -5,6 +5,10 @@
  * is sent, and hostile answers that leave no trace of the token and nothing large in the state.
  *
  * Each describe walks one stack in order (a case builds on the previous one).
+ *
+ * @runsAlone the careless-settings cases assert that a whole `pulumi up`, the CLI's start-up included, is
+ * refused within REFUSAL_WITHIN_MS (20 s); beside other files on a busy 2-core machine it took up to 34 s, so
+ * scripts/run-tests.js runs this file after the others, with nothing of the run beside it.
  */
 import { expect } from "chai";
 import { promises as fs } from "node:fs";
