@@ -16,9 +16,9 @@ const LAYERS: readonly (readonly string[])[] = [
   ["settings", "retry"],
   ["failure", "reschedule-rule", "proxy", "transport", "client-args", "attempts"],
   ["client"],
-  ["inputs", "wait", "cancellation"],
+  ["inputs", "wait", "cancellation", "get-job"],
   ["decisions"],
-  ["shim", "incomplete", "provider", "resource", "resolvable"],
+  ["shim", "incomplete", "provider", "resource", "resolvable", "functions"],
   ["index"],
 ];
 
