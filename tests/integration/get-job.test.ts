@@ -131,6 +131,8 @@ describe("getJob and getJobOutput in a program, against the simulator", () => {
     await useMocks(true);
     const badId = await getJob({ jobId: "job-42" }).catch((error: unknown) => error);
     expect(badId).to.be.instanceOf(NarrativeConfigError).and.include({ property: "jobId" });
+    // Its stack is its first line, which @pulumi/pulumi prints quickly (see withShortStack).
+    expect((badId as Error).stack).to.equal(`NarrativeConfigError: ${(badId as Error).message}`);
 
     pulumi.runtime.setAllConfig({ "narrative:apiUrl": "http://api.narrative.io", "narrative:token": TOKEN }, [
       "narrative:token",
