@@ -17,7 +17,7 @@ import { npmInstall, packedTarball, PULUMI_SDK } from "./packing";
  */
 const EXPECTED_TOP_LEVEL = ["README.md", "lib/", "package.json"];
 
-/** The packed tarball's size limit. Measured at 135 KB: the compiled code, its declarations and the README. */
+/** The packed tarball's size limit. Measured at 140 KB (94 files): the compiled code, its declarations, the README. */
 const MAX_PACKED_BYTES = 256 * 1024;
 
 /** Paths a user's install never needs: sources, tests and their data, development scripts, maps, archives. */
