@@ -31,7 +31,8 @@ const NAMESPACE = "narrative";
 /**
  * The settings JobRerun's provider would resolve: stack configuration first, then the environment, under the
  * same https rule. The token is read as a plain value and handed to the client alone: as `getSecret`'s Output
- * it would make every result of the read a secret, and it is never part of one.
+ * it would make every result of the read a secret, and it is never part of one. (`get` on a secret key prints
+ * no warning: @pulumi/pulumi disabled it, pulumi/pulumi#7127.)
  */
 function programSettings(): ProviderSettings {
   const config = new pulumi.Config(NAMESPACE);
