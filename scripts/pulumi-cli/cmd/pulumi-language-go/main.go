@@ -23,10 +23,17 @@
 //     rule upstream follows. Unlike upstream, a github.com/pulumi/pulumi-*
 //     module without pulumi-plugin.json is not guessed to be a provider, and a
 //     pseudo-version is reported as no version rather than rounded down.
-//     Measured with CLI 3.248.0: the engine does not need this list to run a
-//     program that registers a resource of a plugin found on PATH (it loads the
-//     default provider when the first resource of that package arrives); the
-//     list lets it load, and report, a missing plugin before the program runs.
+//     Measured with CLI 3.248.0 (automatic plugin acquisition off, a stub
+//     pulumi-resource-narrative on PATH, a Go program registering
+//     narrative:index:JobRerun): the engine does not need this list. With an
+//     empty list it loads the default provider when the first narrative
+//     resource arrives and the update succeeds; without the plugin, both ways
+//     fail at that resource with "no resource plugin 'pulumi-resource-narrative'
+//     found". With the list (a required module whose pulumi-plugin.json names
+//     narrative 0.1.0) the default provider is the reported version
+//     (default_0_1_0, "... found in the workspace at version v0.1.0"), which is
+//     what lets the engine pick, or download where acquisition is on, the
+//     version the SDK was generated for.
 //   - InstallDependencies: `go mod download` (upstream runs `go mod tidy`).
 //   - About, GetProgramDependencies (from `go mod edit -json`),
 //     GetPluginInfo, Handshake, RuntimeOptionsPrompts.

@@ -1,0 +1,165 @@
+/**
+ * The language hosts scripts/ensure-pulumi puts beside the CLI, other than Node.js: Pulumi's YAML host
+ * (pulumi-yaml built from the Go module proxy) and the project's stand-in Go host
+ * (scripts/pulumi-cli/cmd/pulumi-language-go). Tiny programs that need no provider run through the real CLI.
+ *
+ * The Go program's first build is the expensive part: the Go SDK and its dependencies are downloaded into the
+ * module cache (GOMODCACHE, about 12 s here when most were already there from the CLI's build) and compiled
+ * into the build cache (GOCACHE); measured 6 minutes on the 2 shared cores under heavy load (1.5 minutes of
+ * CPU). Both caches are the default ones under $HOME and stay warm, after which each run still builds (the
+ * stand-in keeps no binary): about 15 s under the same load, mostly linking.
+ */
+import { expect } from "chai";
+import { existsSync, promises as fs } from "node:fs";
+import * as path from "node:path";
+import { E2E_ROOT, ensurePulumiCli, PulumiWorkspace, REPO_ROOT } from "../../scripts/pulumi-harness";
+import { skipTheRestAfterAFailure, waitUntilNoProcessesIn } from "./support";
+
+const GO_FIXTURE = path.join(REPO_ROOT, "tests", "fixtures", "go-program");
+/** A ceiling for a command whose Go build may be the first on this machine. */
+const FIRST_BUILD_MS = 900_000;
+
+async function projectDir(prefix: string): Promise<string> {
+  await fs.mkdir(E2E_ROOT, { recursive: true });
+  return fs.mkdtemp(path.join(E2E_ROOT, `${prefix}-`));
+}
+
+/** `go` for the stand-in when none is on PATH: the toolchain ensure-pulumi builds with. */
+function goEnvironment(): NodeJS.ProcessEnv {
+  const fallback = "/usr/local/go/bin";
+  const onPath = (process.env["PATH"] ?? "")
+    .split(path.delimiter)
+    .some((dir) => dir !== "" && existsSync(path.join(dir, "go")));
+  return onPath || !existsSync(path.join(fallback, "go"))
+    ? {}
+    : { PATH: `${process.env["PATH"] ?? ""}${path.delimiter}${fallback}` };
+}
+
+describe("e2e: language hosts beside the CLI", function () {
+  this.timeout(180_000);
+
+  let cliDir: string;
+
+  before(async function () {
+    this.timeout(FIRST_BUILD_MS);
+    cliDir = await ensurePulumiCli();
+  });
+
+  describe("Pulumi YAML (pulumi-language-yaml built by ensure-pulumi)", function () {
+    let workspace: PulumiWorkspace;
+
+    before(async function () {
+      expect(
+        existsSync(path.join(cliDir, "pulumi-language-yaml")),
+        `pulumi-language-yaml in ${cliDir}`,
+      ).to.equal(true);
+      const dir = await projectDir("yaml");
+      const project = [
+        "name: yaml-e2e",
+        "runtime: yaml",
+        "config:",
+        "  name:",
+        "    type: string",
+        "outputs:",
+        "  x: 1",
+        "  greeting: hello ${name}",
+        "",
+      ].join("\n");
+      await fs.writeFile(path.join(dir, "Pulumi.yaml"), project);
+      workspace = await PulumiWorkspace.create({
+        project: "yaml-e2e",
+        dir,
+        existingProject: true,
+        removeDir: true,
+      });
+      await workspace.setConfig("name", "yaml");
+    });
+
+    after(async function () {
+      await workspace?.dispose();
+    });
+
+    skipTheRestAfterAFailure();
+
+    it("runs `pulumi up` and the stack has the program's outputs", async () => {
+      await workspace.pulumi(["up", "--yes", "--skip-preview"]);
+      expect(await workspace.outputs()).to.deep.equal({ x: 1, greeting: "hello yaml" });
+    });
+
+    it("destroys the stack", async () => {
+      await workspace.pulumi(["destroy", "--yes", "--skip-preview"]);
+      expect((await workspace.exportStack()).resources).to.deep.equal([]);
+    });
+  });
+
+  describe("Go (the stand-in pulumi-language-go)", function () {
+    let workspace: PulumiWorkspace;
+    let dir: string;
+
+    before(async function () {
+      if (!existsSync(path.join(cliDir, "pulumi-language-go"))) {
+        // An installed Pulumi without its Go host: the stand-in is only built with the pinned CLI.
+        this.skip();
+      }
+      dir = await projectDir("go");
+      for (const file of ["go.mod", "go.sum", "main.go"]) {
+        await fs.copyFile(path.join(GO_FIXTURE, file), path.join(dir, file));
+      }
+      await fs.writeFile(path.join(dir, "Pulumi.yaml"), "name: go-e2e\nruntime: go\n");
+      workspace = await PulumiWorkspace.create({
+        project: "go-e2e",
+        dir,
+        existingProject: true,
+        removeDir: true,
+        env: goEnvironment(),
+      });
+      await workspace.setConfig("name", "gopher");
+    });
+
+    after(async function () {
+      await workspace?.dispose();
+    });
+
+    skipTheRestAfterAFailure();
+
+    it("previews: builds the program and shows its outputs", async function () {
+      // The first build on a machine downloads and compiles the Go SDK (see the top of this file).
+      this.timeout(FIRST_BUILD_MS);
+      const preview = await workspace.pulumi(["preview"], { timeoutMs: FIRST_BUILD_MS });
+      expect(preview.output).to.match(/\+\s+pulumi:pulumi:Stack\s+go-e2e-/);
+      expect(preview.output).to.match(/x\s*:\s*"y"/);
+    });
+
+    it("runs `pulumi up`: the outputs include one built from the stack configuration", async () => {
+      await workspace.pulumi(["up", "--yes", "--skip-preview"]);
+      expect(await workspace.outputs()).to.deep.equal({ x: "y", greeting: "hello, gopher" });
+    });
+
+    it("fails a run whose program does not compile, showing the compiler's message, and leaves nothing running", async () => {
+      const broken = path.join(dir, "broken.go");
+      await fs.writeFile(broken, 'package main\n\nvar broken int = "not a number"\n');
+      try {
+        const started = Date.now();
+        const up = await workspace.pulumi(["up", "--yes", "--skip-preview"], { allowFailure: true });
+        expect(up.code, up.output).to.not.equal(0);
+        expect(up.output).to.include("go build failed");
+        expect(up.output).to.match(/broken\.go:3:\d+: cannot use "not a number"/);
+        // It fails at once rather than hanging until the command's timeout.
+        expect(Date.now() - started).to.be.below(120_000);
+        const left = await waitUntilNoProcessesIn(dir, 10_000);
+        expect(left.remaining, JSON.stringify(left.remaining)).to.deep.equal([]);
+        // The stack keeps what the last good update made.
+        expect(await workspace.outputs()).to.deep.equal({ x: "y", greeting: "hello, gopher" });
+      } finally {
+        await fs.rm(broken, { force: true });
+      }
+    });
+
+    it("destroys the stack", async () => {
+      await workspace.pulumi(["destroy", "--yes", "--skip-preview"]);
+      expect((await workspace.exportStack()).resources).to.deep.equal([]);
+      const left = await waitUntilNoProcessesIn(dir, 10_000);
+      expect(left.remaining, JSON.stringify(left.remaining)).to.deep.equal([]);
+    });
+  });
+});
