@@ -19,6 +19,41 @@ const GO_FIXTURE = path.join(REPO_ROOT, "tests", "fixtures", "go-program");
 /** A ceiling for a command whose Go build may be the first on this machine. */
 const FIRST_BUILD_MS = 900_000;
 
+/** Registers one narrative:index:JobRerun with the plain Go SDK, as a generated SDK would. */
+const GO_PROGRAM_WITH_RESOURCE = `package main
+
+import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+type jobRerun struct {
+\tpulumi.CustomResourceState
+\tJobID pulumi.StringOutput \`pulumi:"jobId"\`
+}
+
+func main() {
+\tpulumi.Run(func(ctx *pulumi.Context) error {
+\t\tvar rerun jobRerun
+\t\tif err := ctx.RegisterResource("narrative:index:JobRerun", "r", pulumi.Map{"jobId": pulumi.String("j-1")}, &rerun); err != nil {
+\t\t\treturn err
+\t\t}
+\t\tctx.Export("jobId", rerun.JobID)
+\t\treturn nil
+\t})
+}
+`;
+
+const STUB_PROVIDER = `const provider = require("@pulumi/pulumi/provider");
+provider.main(
+  {
+    version: "0.1.0",
+    async create(_urn, inputs) {
+      return { id: "stub-1", outs: inputs };
+    },
+    async delete() {},
+  },
+  process.argv.slice(2),
+);
+`;
+
 async function projectDir(prefix: string): Promise<string> {
   await fs.mkdir(E2E_ROOT, { recursive: true });
   return fs.mkdtemp(path.join(E2E_ROOT, `${prefix}-`));
@@ -160,6 +195,81 @@ describe("e2e: language hosts beside the CLI", function () {
       expect((await workspace.exportStack()).resources).to.deep.equal([]);
       const left = await waitUntilNoProcessesIn(dir, 10_000);
       expect(left.remaining, JSON.stringify(left.remaining)).to.deep.equal([]);
+    });
+  });
+
+  describe("Go: a resource served by a provider plugin on PATH", function () {
+    let workspace: PulumiWorkspace;
+    let dir: string;
+
+    before(async function () {
+      if (!existsSync(path.join(cliDir, "pulumi-language-go"))) {
+        this.skip();
+      }
+      dir = await projectDir("go-plugin");
+      await fs.copyFile(path.join(GO_FIXTURE, "go.sum"), path.join(dir, "go.sum"));
+      const goMod = (await fs.readFile(path.join(GO_FIXTURE, "go.mod"), "utf8")).replace(
+        "module narrative-e2e-go",
+        "module narrative-e2e-go-plugin",
+      );
+      // A local module standing for a generated narrative SDK: only its pulumi-plugin.json matters here.
+      await fs.writeFile(
+        path.join(dir, "go.mod"),
+        `${goMod}\nrequire example.com/narrative-sdk v0.0.0\n\nreplace example.com/narrative-sdk => ./narrative-sdk\n`,
+      );
+      await fs.mkdir(path.join(dir, "narrative-sdk", "narrative"), { recursive: true });
+      await fs.writeFile(
+        path.join(dir, "narrative-sdk", "go.mod"),
+        "module example.com/narrative-sdk\n\ngo 1.25.11\n",
+      );
+      await fs.writeFile(path.join(dir, "narrative-sdk", "narrative", "doc.go"), "package narrative\n");
+      await fs.writeFile(
+        path.join(dir, "narrative-sdk", "narrative", "pulumi-plugin.json"),
+        '{"resource": true, "name": "narrative", "version": "0.1.0"}\n',
+      );
+      await fs.writeFile(path.join(dir, "main.go"), GO_PROGRAM_WITH_RESOURCE);
+      await fs.writeFile(path.join(dir, "Pulumi.yaml"), "name: go-plugin-e2e\nruntime: go\n");
+      // A stub provider plugin: @pulumi/pulumi/provider's main() creating anything with its inputs as outputs.
+      const pluginDir = path.join(dir, "plugin");
+      await fs.mkdir(pluginDir);
+      await fs.writeFile(path.join(pluginDir, "stub.js"), STUB_PROVIDER);
+      await fs.writeFile(
+        path.join(pluginDir, "pulumi-resource-narrative"),
+        `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(pluginDir, "stub.js"))} "$@"\n`,
+        { mode: 0o755 },
+      );
+      const basePath = goEnvironment()["PATH"] ?? process.env["PATH"] ?? "";
+      workspace = await PulumiWorkspace.create({
+        project: "go-plugin-e2e",
+        dir,
+        existingProject: true,
+        removeDir: true,
+        env: { PATH: [pluginDir, cliDir, basePath].join(path.delimiter) },
+      });
+    });
+
+    after(async function () {
+      await workspace?.dispose();
+    });
+
+    skipTheRestAfterAFailure();
+
+    it("creates the resource through the plugin, with the version pulumi-plugin.json names", async function () {
+      this.timeout(FIRST_BUILD_MS);
+      await workspace.pulumi(["up", "--yes", "--skip-preview"], { timeoutMs: FIRST_BUILD_MS });
+      expect(await workspace.outputs()).to.deep.equal({ jobId: "j-1" });
+      const { resources } = await workspace.exportStack();
+      const rerun = resources.find((resource) => resource.type === "narrative:index:JobRerun");
+      expect(rerun?.outputs).to.deep.equal({ jobId: "j-1" });
+      // The stand-in reported narrative 0.1.0 (GetRequiredPackages), so the default provider is that version's.
+      expect(resources.map((resource) => resource.urn)).to.include.members([
+        `urn:pulumi:${workspace.stack}::go-plugin-e2e::pulumi:providers:narrative::default_0_1_0`,
+      ]);
+    });
+
+    it("destroys the stack", async () => {
+      await workspace.pulumi(["destroy", "--yes", "--skip-preview"]);
+      expect((await workspace.exportStack()).resources).to.deep.equal([]);
     });
   });
 });
