@@ -12,8 +12,14 @@
 import { expect } from "chai";
 import { existsSync, promises as fs } from "node:fs";
 import * as path from "node:path";
-import { E2E_ROOT, ensurePulumiCli, PulumiWorkspace, REPO_ROOT } from "../../scripts/pulumi-harness";
-import { skipTheRestAfterAFailure, waitUntilNoProcessesIn } from "./support";
+import {
+  type CliResult,
+  E2E_ROOT,
+  ensurePulumiCli,
+  PulumiWorkspace,
+  REPO_ROOT,
+} from "../../scripts/pulumi-harness";
+import { pollUntil, skipTheRestAfterAFailure, waitUntilNoProcessesIn } from "./support";
 
 const GO_FIXTURE = path.join(REPO_ROOT, "tests", "fixtures", "go-program");
 /** A ceiling for a command whose Go build may be the first on this machine. */
@@ -36,6 +42,27 @@ func main() {
 \t\t\treturn err
 \t\t}
 \t\tctx.Export("jobId", rerun.JobID)
+\t\treturn nil
+\t})
+}
+`;
+
+/** Says it runs (a file `started`), then waits two minutes: long enough to be interrupted. */
+const GO_PROGRAM_THAT_WAITS = `package main
+
+import (
+\t"os"
+\t"time"
+
+\t"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+func main() {
+\tpulumi.Run(func(ctx *pulumi.Context) error {
+\t\tif err := os.WriteFile("started", nil, 0o644); err != nil {
+\t\t\treturn err
+\t\t}
+\t\ttime.Sleep(2 * time.Minute)
 \t\treturn nil
 \t})
 }
@@ -195,6 +222,77 @@ describe("e2e: language hosts beside the CLI", function () {
       expect((await workspace.exportStack()).resources).to.deep.equal([]);
       const left = await waitUntilNoProcessesIn(dir, 10_000);
       expect(left.remaining, JSON.stringify(left.remaining)).to.deep.equal([]);
+    });
+  });
+
+  describe("Go: a running program when the CLI is interrupted or killed", function () {
+    let workspace: PulumiWorkspace;
+    let dir: string;
+    let started: string;
+
+    before(async function () {
+      if (!existsSync(path.join(cliDir, "pulumi-language-go"))) {
+        this.skip();
+      }
+      dir = await projectDir("go-stop");
+      started = path.join(dir, "started");
+      for (const file of ["go.mod", "go.sum"]) {
+        await fs.copyFile(path.join(GO_FIXTURE, file), path.join(dir, file));
+      }
+      await fs.writeFile(path.join(dir, "main.go"), GO_PROGRAM_THAT_WAITS);
+      await fs.writeFile(path.join(dir, "Pulumi.yaml"), "name: go-stop-e2e\nruntime: go\n");
+      workspace = await PulumiWorkspace.create({
+        project: "go-stop-e2e",
+        dir,
+        existingProject: true,
+        removeDir: true,
+        env: goEnvironment(),
+      });
+    });
+
+    after(async function () {
+      await workspace?.dispose();
+    });
+
+    /**
+     * Starts `pulumi up` and resolves once the program runs (it writes `started`), with the command still
+     * running (wrapped: an async function returning the promise itself would wait for it).
+     */
+    async function upUntilTheProgramRuns(): Promise<{ running: Promise<CliResult> }> {
+      await fs.rm(started, { force: true });
+      const running = workspace.pulumi(["up", "--yes", "--skip-preview"], { allowFailure: true });
+      const ended = running.then((result) => {
+        throw new Error(`pulumi up ended before the program ran:\n${result.output}`);
+      });
+      await Promise.race([
+        pollUntil(() => (existsSync(started) ? true : undefined), {
+          what: "the program",
+          timeoutMs: 120_000,
+        }),
+        ended,
+      ]);
+      return { running };
+    }
+
+    it("Ctrl+C (SIGINT to the CLI) cancels the update and ends the host and the program", async () => {
+      const { running } = await upUntilTheProgramRuns();
+      workspace.interrupt();
+      const result = await running;
+      expect(result.code, result.output).to.not.equal(0);
+      expect(result.output).to.include("update canceled");
+      const left = await waitUntilNoProcessesIn(dir, 10_000);
+      expect(left.remaining, JSON.stringify(left.remaining)).to.deep.equal([]);
+    });
+
+    it("a CLI killed with SIGKILL leaves no host or program running", async () => {
+      const { running } = await upUntilTheProgramRuns();
+      workspace.signal("SIGKILL");
+      const result = await running;
+      expect(result.signal, result.output).to.equal("SIGKILL");
+      // The host sees the engine gone at its next health check (every 2 s) and kills the program.
+      const left = await waitUntilNoProcessesIn(dir, 10_000);
+      expect(left.remaining, JSON.stringify(left.remaining)).to.deep.equal([]);
+      await workspace.pulumi(["cancel", "--yes"]);
     });
   });
 
