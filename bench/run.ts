@@ -5,18 +5,17 @@
  *   npm run bench              the full run: N = 10, 100 and 500 (about 20 minutes on 2 cores)
  *   npm run bench -- --quick   N = 10 and 100 only (a few minutes); results.md says which mode produced it
  *   npm run bench -- --n 100 --runs 3 --no-diagnosis --no-write   a quick look at one count, nothing written
+ *   npm run bench -- --only client   the client's own cost alone (about a minute), into the existing results
  *   npm run bench -- --help    every option (USAGE below)
  *
  * Every timed figure is the median of `runs` runs, with min and max; the two sides of a ratio run alternately
  * (A, B, A, B, ...) and each ratio is taken run by run. Preview and up use the real Pulumi CLI against the
  * in-process simulator over loopback, through a counting proxy (api-proxy.ts).
  */
-import * as http from "node:http";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import fetch from "node-fetch";
 import * as prettier from "prettier";
 import { NarrativeJobsClient } from "../provider/client";
 import { startSimulator, SEEDED_JOB_IDS, type Simulator } from "../provider/simulator";
@@ -32,17 +31,19 @@ import {
   type StateResource,
 } from "../scripts/pulumi-harness";
 import { startApiProxy, type ApiProxy } from "./api-proxy";
+import { measureClient } from "./client";
 import { providerTextGrowth, resourceFootprint } from "./footprint";
 import { benchJobId, GENERATION_VARIABLE, programText, type ProgramKind } from "./programs";
 import {
   renderMarkdown,
   type BenchResults,
+  type ClientResults,
   type Compared,
   type Machine,
   type SideBySide,
   type Versus,
 } from "./report";
-import { pairedRatios, summarize } from "./stats";
+import { formatSummary, pairedRatios, summarize } from "./stats";
 
 interface BenchOptions {
   mode: "full" | "quick";
@@ -81,9 +82,6 @@ const MODES: Record<BenchOptions["mode"], Omit<BenchOptions, "write">> = {
 /** The stack the state footprint is read from: small, so that the export is quick. */
 const FOOTPRINT_COUNT = 10;
 const SIMULATED_LATENCY_MS = 50;
-const CLIENT_CALLS = 1_000;
-/** Cheap, so more than the minimum: the client ratio is a fraction of a second per side. */
-const CLIENT_RUNS = 15;
 const POLLING_RUNS = 25;
 /** How long the polled job runs, in simulated time. */
 const POLLED_JOB_RUNNING_MS = 10 * 60_000;
@@ -102,6 +100,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --runs <n>           runs per side for every CLI figure (default ${MODES.full.runs})
   --no-diagnosis       leave out the extra floors and the runs without checkpoints
   --no-write           write neither bench/results.md nor bench/results.json
+  --only client        only the client's own cost (section 4, about a minute; no Pulumi CLI): replaces that
+                       section of bench/results.json and writes results.md again from it
   --render             write results.md again from results.json, measuring nothing
   -h, --help           show this help
 
@@ -110,7 +110,7 @@ Fewer than ${MODES.full.runs} runs, or other counts than the mode's, make it a q
 /** A bad command line: main prints the message and the usage, without a stack. */
 class BenchUsageError extends Error {}
 
-type ParsedArgs = BenchOptions & { render: boolean; help: boolean };
+type ParsedArgs = BenchOptions & { render: boolean; help: boolean; only: "client" | undefined };
 
 function parseOptions(argv: readonly string[]): ParsedArgs {
   let values;
@@ -126,6 +126,7 @@ function parseOptions(argv: readonly string[]): ParsedArgs {
         "no-diagnosis": { type: "boolean" },
         "no-write": { type: "boolean" },
         render: { type: "boolean" },
+        only: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -138,7 +139,14 @@ function parseOptions(argv: readonly string[]): ParsedArgs {
     write: values["no-write"] !== true,
     render: values.render === true,
     help: values.help === true,
+    only: undefined,
   };
+  if (values.only !== undefined) {
+    if (values.only !== "client") {
+      throw new BenchUsageError(`--only takes "client", got ${JSON.stringify(values.only)}`);
+    }
+    options.only = "client";
+  }
   if (values.runs !== undefined) {
     if (!/^\d+$/.test(values.runs) || Number(values.runs) < 1) {
       throw new BenchUsageError(`--runs takes a whole number from 1, got ${JSON.stringify(values.runs)}`);
@@ -498,145 +506,6 @@ async function measureNaive(bench: Bench, results: BenchResults): Promise<void> 
   }
 }
 
-/** A GET over a plain keep-alive agent: the least a client can do (send, read the body, parse it). */
-function rawGetJob(agent: http.Agent, url: string, token: string): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      url,
-      { agent, headers: { Authorization: `Bearer ${token}`, Accept: "application/json" } },
-      (response) => {
-        let body = "";
-        response.setEncoding("utf8");
-        response.on("data", (chunk: string) => {
-          body += chunk;
-        });
-        response.on("end", () => {
-          try {
-            resolve(JSON.parse(body));
-          } catch (error) {
-            reject(error instanceof Error ? error : new Error(String(error)));
-          }
-        });
-        response.on("error", reject);
-      },
-    );
-    request.on("error", reject);
-    request.end();
-  });
-}
-
-/** node-fetch as the client uses it (same agent, text, JSON.parse), optionally with its per-attempt timeout. */
-async function nodeFetchGetJob(
-  agent: http.Agent,
-  url: string,
-  token: string,
-  withTimeout: boolean,
-): Promise<unknown> {
-  const headers = { Authorization: `Bearer ${token}`, Accept: "application/json" };
-  if (!withTimeout) {
-    const response = await fetch(url, { headers, agent, redirect: "manual" });
-    return JSON.parse(await response.text());
-  }
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), 30_000);
-  try {
-    const response = await fetch(url, {
-      headers,
-      agent,
-      redirect: "manual",
-      signal: controller.signal as unknown as NonNullable<Parameters<typeof fetch>[1]>["signal"],
-    });
-    return JSON.parse(await response.text());
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-type ClientSide = "getJob" | "raw" | "nodeFetch" | "nodeFetchWithTimeout";
-const CLIENT_SIDES: readonly ClientSide[] = ["getJob", "raw", "nodeFetch", "nodeFetchWithTimeout"];
-
-/**
- * `calls` sequential reads of one job by each side, each with a client or agent of its own; resolves with the
- * seconds they took. getJob and raw are the ask; the two node-fetch sides split the difference between them into
- * what node-fetch costs and what the client adds on top.
- */
-async function readJobs(side: ClientSide, apiUrl: string, token: string, calls: number): Promise<number> {
-  const jobId = benchJobId(0);
-  const url = `${apiUrl}/jobs/${jobId}`;
-  if (side === "getJob") {
-    const client = new NarrativeJobsClient({ apiUrl, token });
-    const startedAt = performance.now();
-    try {
-      for (let call = 0; call < calls; call++) {
-        await client.getJob(jobId);
-      }
-      return (performance.now() - startedAt) / 1_000;
-    } finally {
-      client.close();
-    }
-  }
-  // The client's agent options (keep-alive, 30 s idle timeout), for the sides without the client.
-  const agent = new http.Agent({ keepAlive: true, timeout: 30_000 });
-  const startedAt = performance.now();
-  try {
-    for (let call = 0; call < calls; call++) {
-      await (side === "raw"
-        ? rawGetJob(agent, url, token)
-        : nodeFetchGetJob(agent, url, token, side === "nodeFetchWithTimeout"));
-    }
-    return (performance.now() - startedAt) / 1_000;
-  } finally {
-    agent.destroy();
-  }
-}
-
-async function measureClient(
-  sim: Simulator,
-  proxy: ApiProxy,
-  token: string,
-  results: BenchResults,
-): Promise<void> {
-  // Warm every path up (JIT, the simulator's own code) before anything is timed.
-  for (const side of CLIENT_SIDES) {
-    await readJobs(side, sim.url, token, 200);
-  }
-  const timed: Record<ClientSide, number[]> = {
-    getJob: [],
-    raw: [],
-    nodeFetch: [],
-    nodeFetchWithTimeout: [],
-  };
-  const connections: Record<"getJob" | "raw", number[]> = { getJob: [], raw: [] };
-  for (let run = 0; run < CLIENT_RUNS; run++) {
-    // Timed straight against the simulator: the proxy would add the same hop to every side.
-    for (const side of CLIENT_SIDES) {
-      timed[side].push(await readJobs(side, sim.url, token, CLIENT_CALLS));
-    }
-    // Counted through the proxy, untimed: every TCP connection a side opens for its calls.
-    for (const side of ["getJob", "raw"] as const) {
-      proxy.resetCounters();
-      await readJobs(side, proxy.url, token, CLIENT_CALLS);
-      connections[side].push(proxy.connections);
-    }
-    progress(
-      `client run ${run + 1}/${CLIENT_RUNS}: ` +
-        CLIENT_SIDES.map((side) => `${side} ${timed[side].at(-1)?.toFixed(3)} s`).join(", "),
-    );
-  }
-  results.client = {
-    calls: CLIENT_CALLS,
-    runs: CLIENT_RUNS,
-    getJob: summarize(timed.getJob),
-    raw: summarize(timed.raw),
-    nodeFetch: summarize(timed.nodeFetch),
-    nodeFetchWithTimeout: summarize(timed.nodeFetchWithTimeout),
-    ratio: pairedRatios(timed.getJob, timed.raw),
-    nodeFetchRatio: pairedRatios(timed.nodeFetch, timed.raw),
-    nodeFetchWithTimeoutRatio: pairedRatios(timed.nodeFetchWithTimeout, timed.raw),
-    connections: { getJob: summarize(connections.getJob), raw: summarize(connections.raw) },
-  };
-}
-
 /**
  * The provider's wait (waitForJob with its default poll options and real jitter) following a job that runs 10
  * simulated minutes, on the simulator's frozen clock, which the wait's sleep advances instead of waiting.
@@ -700,6 +569,53 @@ async function renderAgain(): Promise<void> {
   progress(`wrote ${path.relative(REPO_ROOT, RESULTS_MD)} from ${path.relative(REPO_ROOT, RESULTS_JSON)}`);
 }
 
+/**
+ * `--only client`: section 4 alone, against a simulator of its own, replacing that section of results.json (or
+ * printing it, with --no-write). The Pulumi CLI is not needed.
+ */
+async function measureClientOnly(write: boolean): Promise<void> {
+  const token = distinctiveToken("bench");
+  const sim = await startSimulator({ frozen: true, token });
+  const seedJob = sim.job(SEEDED_JOB_IDS.completed);
+  if (seedJob === undefined) {
+    throw new Error("the simulator no longer seeds the reschedule page's example job");
+  }
+  sim.addJob({ ...seedJob, job_id: benchJobId(0) });
+  const proxy = await startApiProxy(sim.url);
+  const loadAverages: number[] = [os.loadavg()[0] ?? 0];
+  const loadSampler = setInterval(() => loadAverages.push(os.loadavg()[0] ?? 0), 5_000);
+  let client: ClientResults;
+  try {
+    client = await measureClient(sim.url, proxy, token, progress);
+  } finally {
+    clearInterval(loadSampler);
+    await proxy.close();
+    await sim.close();
+  }
+  const loadAverage = summarize(loadAverages);
+  client.measuredBy = {
+    command: "npm run bench -- --only client",
+    date: new Date().toISOString(),
+    loadAverage,
+  };
+  progress(
+    `getJob over node-fetch alone ${formatSummary(client.overNodeFetch, 2)} ` +
+      `(CPU time ${formatSummary(client.cpuOverNodeFetch, 2)}); over raw ${formatSummary(client.ratio, 2)}; ` +
+      `load average ${formatSummary(loadAverage, 2)}`,
+  );
+  if (!write) {
+    process.stdout.write(`${JSON.stringify(client, null, 2)}\n`);
+    return;
+  }
+  const results = JSON.parse(await fs.readFile(RESULTS_JSON, "utf8")) as BenchResults;
+  results.client = client;
+  await writeFormatted(RESULTS_JSON, JSON.stringify(results, null, 2));
+  await writeFormatted(RESULTS_MD, renderMarkdown(results));
+  progress(
+    `wrote section 4 of ${path.relative(REPO_ROOT, RESULTS_MD)} and ${path.relative(REPO_ROOT, RESULTS_JSON)}`,
+  );
+}
+
 async function main(): Promise<void> {
   const startedAt = performance.now();
   const options = parseOptions(process.argv.slice(2));
@@ -709,6 +625,10 @@ async function main(): Promise<void> {
   }
   if (options.render) {
     await renderAgain();
+    return;
+  }
+  if (options.only === "client") {
+    await measureClientOnly(options.write);
     return;
   }
   // Ctrl+C reaches the CLI too, which cancels; the failed command then unwinds through the clean-ups below.
@@ -796,7 +716,7 @@ async function main(): Promise<void> {
       }
     }
     await measureNaive(bench, results);
-    await measureClient(sim, proxy, token, results);
+    results.client = await measureClient(sim.url, proxy, token, progress);
     await measurePolling(token, results);
   } finally {
     clearInterval(loadSampler);

@@ -43,7 +43,11 @@ export function deploymentCancellation(): AbortSignal {
 /** How often the engine's address is checked; an orphaned provider ends within about this long. */
 const ENGINE_CHECK_INTERVAL_MS = 2_000;
 
-function exitWhenEngineGone(engineAddress: string | undefined): void {
+/**
+ * Ends this process once nothing listens at the engine's address any more (the CLI was killed). The engine gives
+ * a plugin its address on the command line.
+ */
+export function exitWhenEngineGone(engineAddress: string | undefined): void {
   const match = /^(.+):(\d+)$/.exec(engineAddress ?? "");
   if (match?.[1] === undefined || match[2] === undefined) {
     return;

@@ -17,6 +17,8 @@ import {
   type JobRerunInputs,
 } from "./inputs";
 import { parseExact } from "./json";
+import { packageVersion } from "./package-version";
+import { newerStateError, STATE_SCHEMA_VERSION, STATUS_KEYS } from "./state-version";
 import { triggersEqual } from "./triggers";
 import { isTerminalJobState, type Job, type JobSnapshot, type RescheduleOutcome } from "./types";
 import type { WaitEnd } from "./wait";
@@ -30,17 +32,17 @@ export type UnfinishedRun = "follow" | "rerun" | "verify";
  */
 export type RerunOutcome = RescheduleOutcome | "run_observed";
 
-/**
- * The version of the stored shape. 1: every figure at the top level (no `status`); 2: `status` without a
- * version; 3: `status.schemaVersion`, `deployedJob`, and the `run_observed` outcome. `outputsFromState` reads
- * them all.
- */
-export const STATE_SCHEMA_VERSION = 3;
+export { STATE_SCHEMA_VERSION } from "./state-version";
 
 /** What a JobRerun saw and did, stored as one output so that a program registers one property for all of it. */
 export interface JobRerunStatus {
   /** The stored shape's version (STATE_SCHEMA_VERSION); absent in states written before it existed. */
   schemaVersion?: number;
+  /**
+   * The version of pulumi-narrative-jobs that wrote the state (from schema version 4), so that an older release
+   * that cannot read it can say which release to install; absent when the package's own version was unknown.
+   */
+  writtenBy?: string;
   /** What the last reschedule did; absent until the resource has rescheduled the job once. */
   outcome?: RerunOutcome;
   /** The job's state when the API was last asked. */
@@ -68,17 +70,16 @@ export interface JobRerunStatus {
   deployedJob?: JobMarks;
 }
 
-/** The members of `JobRerunStatus`, which `storedOutputs` moves under `status`. */
-const STATUS_KEYS = [
-  "schemaVersion",
-  "outcome",
-  "state",
-  "jobJson",
-  "rescheduleCount",
-  "lastRescheduledAt",
-  "unfinishedRun",
-  "deployedJob",
-] as const satisfies readonly (keyof JobRerunStatus)[];
+/** A member of `JobRerunStatus` that state-version.ts does not list; `never` while the two agree. */
+type UnlistedStatusMember = Exclude<keyof JobRerunStatus, (typeof STATUS_KEYS)[number]>;
+
+/**
+ * The members of `JobRerunStatus`, which `storedOutputs` moves under `status` (listed in state-version.ts).
+ * It fails to compile for a listed name that is no member, and for a member left unlisted,
+ * which would be stored at the top level, where this very release would refuse it as unknown.
+ */
+const STATUS_MEMBERS: readonly (keyof JobRerunStatus)[] &
+  ([UnlistedStatusMember] extends [never] ? unknown : never) = STATUS_KEYS;
 
 /** The inputs as stored: with their defaults, and the API URL the resource talked to (input or configuration). */
 export type StoredInputs = ResolvedInputs & { apiUrl: string };
@@ -116,6 +117,8 @@ export function checkInputs(news: Record<string, unknown>): {
 
 export interface RerunDiff {
   changes: boolean;
+  /** The inputs whose change the update applies, for hosts that show them (the provider plugin). */
+  changed: InputName[];
   replaces: string[];
   deleteBeforeReplace: boolean;
 }
@@ -146,6 +149,7 @@ export function diffInputs(
     // version-1 state must be rewritten (without a request) because a program cannot read its outputs: it
     // registers only `status`, and @pulumi/pulumi drops stored outputs a program did not register.
     changes: changed.length > 0 || olds.unfinishedRun !== undefined || olds.schemaVersion === 1,
+    changed,
     replaces,
     deleteBeforeReplace: false,
   };
@@ -289,6 +293,7 @@ export function rerunOutputs(
     ...givenInputs(inputs),
     apiUrl,
     schemaVersion: STATE_SCHEMA_VERSION,
+    writtenBy: packageVersion(),
     job: seen.job,
     jobJson: seen.jobJson,
     state: seen.job.state,
@@ -308,7 +313,7 @@ export function storedOutputs(outputs: JobRerunOutputs): StoredOutputs {
   const status: Record<string, unknown> = {};
   const stored: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(flat)) {
-    ((STATUS_KEYS as readonly string[]).includes(name) ? status : stored)[name] = value;
+    ((STATUS_MEMBERS as readonly string[]).includes(name) ? status : stored)[name] = value;
   }
   return { ...stored, status: withoutUndefined(status) } as unknown as StoredOutputs;
 }
@@ -316,9 +321,15 @@ export function storedOutputs(outputs: JobRerunOutputs): StoredOutputs {
 /**
  * The outputs as the decisions use them, from any stored shape (see STATE_SCHEMA_VERSION). A state written
  * before `status` existed (version 1: every figure, and the parsed job, at the top level) passes through as it
- * is; version 2 lacks only the fields version 3 added, all of them optional.
+ * is; versions 2 and 3 lack only fields later versions added, all of them optional. A state a newer release
+ * wrote is refused (NarrativeStateError): every step that reads a state comes through here, so none of them
+ * sends anything or rewrites it into this release's shape.
  */
 export function outputsFromState(stored: Partial<StoredOutputs>): Partial<JobRerunOutputs> {
+  const newer = newerStateError(stored);
+  if (newer !== undefined) {
+    throw newer;
+  }
   const { status, ...inputs } = stored;
   if (status === undefined || status === null) {
     return { ...inputs, schemaVersion: 1 };
@@ -339,6 +350,13 @@ export function refreshedOutputs(olds: JobRerunOutputs, seen: JobSnapshot): JobR
     jobJson: seen.jobJson,
     state: seen.job.state,
   };
+  // A refresh rewrites the state in this release's shape, so this release is what wrote it.
+  const writtenBy = packageVersion();
+  if (writtenBy === undefined) {
+    delete outputs.writtenBy;
+  } else {
+    outputs.writtenBy = writtenBy;
+  }
   if (ownRunFailed(olds, seen.job)) {
     outputs.unfinishedRun = "rerun";
   }

@@ -96,6 +96,32 @@ export class NarrativeConfigError extends NarrativeError {
   }
 }
 
+/**
+ * A JobRerun's stored state was written by a newer release of this package than the one installed (a higher
+ * schema version, or members this release does not know); nothing was sent and the state is left as it is.
+ */
+export class NarrativeStateError extends NarrativeError {
+  /** The package version that wrote the state, when the state says. */
+  declare readonly writtenBy?: string;
+  /** The installed package version, when it can be read. */
+  declare readonly installed?: string;
+  /** What shows that a newer release wrote the state, e.g. "state schemaVersion 5", "status.priority". */
+  readonly signs: readonly string[];
+
+  constructor(
+    message: string,
+    options: NarrativeErrorOptions & {
+      writtenBy?: string | undefined;
+      installed?: string | undefined;
+      signs: readonly string[];
+    },
+  ) {
+    super(message, options);
+    this.signs = options.signs;
+    assignDefined(this, { writtenBy: options.writtenBy, installed: options.installed });
+  }
+}
+
 // On the prototype rather than as a field, so that the stack's first line, written while the base constructor
 // runs, already carries the subclass's name.
 for (const errorClass of [
@@ -104,6 +130,7 @@ for (const errorClass of [
   NarrativeTimeoutError,
   NarrativeNetworkError,
   NarrativeConfigError,
+  NarrativeStateError,
 ]) {
   Object.defineProperty(errorClass.prototype, "name", {
     value: errorClass.name,

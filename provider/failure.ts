@@ -75,6 +75,7 @@ export interface AnswerLimit {
 export interface Answer {
   status: number;
   statusText: string;
+  /** Read only for a status other than 2xx, which is all that uses them: null on a 2xx. */
   retryAfter: string | null;
   location: string | null;
   /** Undefined when the body could not be read to its end (connection dropped, attempt timed out, too large). */

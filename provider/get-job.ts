@@ -1,89 +1,96 @@
 /**
- * Reading a job without rerunning it: the one implementation behind `getJob` and `getJobOutput` in a program
- * (functions.ts) and the provider plugin's `narrative:index:getJob`. It holds no Pulumi code, so each host hands
- * it what it knows (the settings it resolved, or a client it keeps) and gets back the job as the API sent it.
+ * Reading a job without rerunning it: what the `narrative:index:getJob` function returns, from any host. The
+ * plugin checks the arguments with `getJobFailures` (the engine shows each failure by its field) and reads with
+ * `getJobSnapshot` on the client it keeps; a program's `getJob` and `getJobOutput` (functions.ts) go through
+ * `getJobResult`, which runs the same two steps on settings it resolved. No Pulumi code here.
  */
+import { apiUrlProblem } from "./api-url";
 import { NarrativeJobsClient, type NarrativeClientOptions } from "./client";
 import { NarrativeConfigError } from "./errors";
 import { parseExact } from "./json";
 import { redact } from "./redact";
 import type { ProviderSettings } from "./settings";
-import { EXAMPLE_JOB_ID, isJobId, type Job, type JobSnapshot } from "./types";
+import { EXAMPLE_JOB_ID, isJobId, type Job } from "./types";
 
-/** What to read: the schema's `narrative:index:getJob` inputs. */
 export interface GetJobArgs {
-  /** The job's UUID, as JobRerun's `jobId`. */
+  /** The Narrative job to read, a UUID. */
   jobId: string;
-  /** Another API base URL than the configuration's, as JobRerun's `apiUrl`: https, or http on loopback. */
+  /**
+   * The API base URL for this read. Default: the stack's `narrative:apiUrl`, then `NARRATIVE_API_URL`, then
+   * https://api.narrative.io.
+   */
   apiUrl?: string | undefined;
 }
 
-/** The job as one `GET /jobs/{job_id}` returned it: the schema's `narrative:index:getJob` outputs. */
 export interface GetJobResult {
+  /** The job's id, as the API returned it. */
   jobId: string;
   /**
-   * The job exactly as the API returned it, unknown fields included. An integer beyond ±(2^53−1) (a materialized
-   * view's `result.snapshot_id`, say) is its exact decimal string, as in JobRerun's `job`.
+   * The job exactly as the API returned it, unknown fields included. An integer beyond ±(2^53−1), which a
+   * JavaScript number cannot hold, is its exact decimal string.
    */
   job: Job;
-  /** The same job as the exact JSON text the API sent, every number digit for digit. */
+  /** The same job as the exact JSON text the API sent. */
   jobJson: string;
-  /** The job's state when it was read: pending, running, completed, failed… */
+  /** The job's state: pending, running, completed, failed... */
   state: string;
+}
+
+/** Why the arguments cannot be read, each naming its field; empty when they can. */
+export function getJobFailures(args: Record<string, unknown>): { property: string; reason: string }[] {
+  const failures: { property: string; reason: string }[] = [];
+  const { jobId, apiUrl } = args;
+  if (!isJobId(jobId)) {
+    const got =
+      typeof jobId === "string"
+        ? JSON.stringify(jobId.slice(0, 80))
+        : jobId === undefined
+          ? "nothing"
+          : typeof jobId;
+    failures.push({
+      property: "jobId",
+      reason: `jobId must be a Narrative job UUID such as ${EXAMPLE_JOB_ID}; got ${got}`,
+    });
+  }
+  const problem = apiUrl === undefined ? undefined : apiUrlProblem(apiUrl);
+  if (problem !== undefined) {
+    failures.push({ property: "apiUrl", reason: `apiUrl ${problem}` });
+  }
+  return failures;
+}
+
+/**
+ * Reads a Narrative job by its id and changes nothing: the job exactly as the API returned it, as data and as
+ * its exact text, and its state. It reads in `pulumi preview` too.
+ */
+export async function getJobSnapshot(client: NarrativeJobsClient, jobId: string): Promise<GetJobResult> {
+  const { job, jobJson } = await client.getJob(jobId);
+  // The client's `job` is JSON.parse's reading, which rounds integers beyond 2^53; the exact text is parsed again.
+  return { jobId: job.job_id, job: parseExact(jobJson) as Job, jobJson, state: job.state };
 }
 
 /** Client options a host may set beyond what settings hold: progress lines, cancellation, shorter timeouts. */
 export type ReadTuning = Partial<Omit<NarrativeClientOptions, "apiUrl" | "apiUrlSetting" | "token">>;
 
 /**
- * Reads job `args.jobId` with one `GET /jobs/{job_id}` (retried as every GET is) and changes nothing. From
- * `settings`, the job id is checked first, then the token and the API URL, each failing before any request
- * with a NarrativeConfigError that names it; the API's own failures are the client's errors. A `client` is
- * bound to its API URL, so `args.apiUrl` is refused with one; its own check refuses a bad job id.
+ * `getJobFailures` then `getJobSnapshot`, for a host that holds settings rather than a client. The arguments
+ * are checked first, then the token, each failing before any request with a NarrativeConfigError that names
+ * the field (a token pasted into `jobId` is quoted as [REDACTED]); the API's own failures are the client's errors.
  */
 export async function getJobResult(
-  source: ProviderSettings | NarrativeJobsClient,
+  settings: ProviderSettings,
   args: GetJobArgs,
   tuning: ReadTuning = {},
 ): Promise<GetJobResult> {
-  if (source instanceof NarrativeJobsClient) {
-    if (args.apiUrl !== undefined) {
-      throw new NarrativeConfigError(
-        `getJob: apiUrl cannot be given with a client, which reads from ${source.apiHost}. Nothing was sent.`,
-        { property: "apiUrl" },
-      );
-    }
-    return resultOf(await source.getJob(args.jobId));
+  const failures = getJobFailures({ ...args });
+  const [first] = failures;
+  if (first !== undefined) {
+    const reasons = failures.map((failure) => failure.reason).join("; ");
+    throw new NarrativeConfigError(`${redact(`getJob: ${reasons}`, settings.token)}. Nothing was sent.`, {
+      property: first.property,
+    });
   }
-  checkGetJobId(args.jobId, source.token);
-  return resultOf(await clientFromSettings(source, args.apiUrl, tuning).getJob(args.jobId));
-}
-
-/** The result as a host returns it, from the job's exact text. */
-export function resultOf(snapshot: JobSnapshot): GetJobResult {
-  const job = parseExact(snapshot.jobJson) as Job;
-  return { jobId: job.job_id, job, jobJson: snapshot.jobJson, state: job.state };
-}
-
-/**
- * JobRerun's job id rule (types.ts), with a message naming `jobId`. The value is quoted so that a typo is easy
- * to spot, and a token pasted into it shows as [REDACTED].
- */
-function checkGetJobId(jobId: unknown, token: string | undefined): asserts jobId is string {
-  if (isJobId(jobId)) {
-    return;
-  }
-  const shown =
-    typeof jobId === "string"
-      ? JSON.stringify(jobId.length > 80 ? `${jobId.slice(0, 80)}…` : jobId)
-      : jobId === undefined
-        ? "nothing"
-        : typeof jobId;
-  throw new NarrativeConfigError(
-    redact(`getJob: jobId must be a Narrative job UUID such as ${EXAMPLE_JOB_ID}; got ${shown}. `, token) +
-      "Nothing was sent.",
-    { property: "jobId" },
-  );
+  return getJobSnapshot(clientFromSettings(settings, args.apiUrl, tuning), args.jobId);
 }
 
 /**

@@ -30,6 +30,7 @@ export {
   NarrativeTimeoutError,
   NarrativeNetworkError,
   NarrativeConfigError,
+  NarrativeStateError,
 } from "./errors";
 export type {
   Job,

@@ -26,6 +26,7 @@ import {
   storedOutputs,
   waitVerdict,
   type JobRerunOutputs,
+  type RerunDiff,
   type RescheduleRecord,
   type ResolvedInputs,
   type StoredOutputs,
@@ -102,11 +103,7 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
     };
   }
 
-  async diff(
-    _id: string,
-    olds: Partial<StoredOutputs>,
-    news: Record<string, unknown>,
-  ): Promise<pulumi.dynamic.DiffResult> {
+  async diff(_id: string, olds: Partial<StoredOutputs>, news: Record<string, unknown>): Promise<RerunDiff> {
     const stored = outputsFromState(olds);
     if (stored.unfinishedRun === "rerun" && stored.rerunFailed === true) {
       // Shown in preview too: why an update is pending although no input changed.
@@ -372,7 +369,8 @@ export class JobRerunProvider implements pulumi.dynamic.ResourceProvider {
     return this.settings;
   }
 
-  private clientFor(inputs: { apiUrl?: string | undefined }): {
+  /** The client for a resource's or a read's API URL (its input, else the configuration's), made once per URL. */
+  clientFor(inputs: { apiUrl?: string | undefined }): {
     client: NarrativeJobsClient;
     apiUrl: string;
   } {

@@ -12,14 +12,14 @@
  * node_modules, not the project's. The host would then fail every JobRerun with `Cannot find module`; the
  * program fails first, saying what to add.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { PACKAGE_NAME, packageVersion } from "./package-version";
 
 /** The module the stored provider text requires, by package name. */
 export const PROVIDER_MODULE = "pulumi-narrative-jobs/provider";
-const PACKAGE_NAME = "pulumi-narrative-jobs";
 
 /**
  * Undefined when `PROVIDER_MODULE` resolves from `dir` the way the dynamic provider host resolves it;
@@ -76,13 +76,5 @@ function nearestPackageJson(dir: string): string | undefined {
 
 /** This package's version, for the dependency to add: the same as the copy the program loaded. */
 function ownVersion(): string {
-  try {
-    // provider/ in this repository, lib/ in the installed package: both one level below package.json.
-    const manifest = JSON.parse(readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as {
-      version?: unknown;
-    };
-    return typeof manifest.version === "string" ? manifest.version : "*";
-  } catch {
-    return "*";
-  }
+  return packageVersion() ?? "*";
 }

@@ -18,14 +18,6 @@ export type JobRerunArgs = {
 };
 
 /**
- * Re-runs a Narrative job when its triggers change. `pulumi preview` shows the pending rerun and sends
- * nothing; `pulumi up` calls `POST /jobs/{job_id}/reschedule` and stores what the API returned.
- *
- * The engine resolves one output, `status`, for everything the resource saw and did; `outcome`, `job`,
- * `state` and the others are read from it. Each property a program registers costs @pulumi/pulumi four
- * promises with a stack trace apiece, so registering them one by one made large previews markedly slower.
- */
-/**
  * Each input as an output of the resource: the optional ones are present when the program gives them (the stored
  * value, with its default, is in the state).
  */
@@ -40,6 +32,14 @@ export type JobRerunInputOutputs = {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
 export interface JobRerun extends JobRerunInputOutputs {}
 
+/**
+ * Re-runs a Narrative job when its triggers change. `pulumi preview` shows the pending rerun and sends
+ * nothing; `pulumi up` calls `POST /jobs/{job_id}/reschedule` and stores what the API returned.
+ *
+ * The engine resolves one output, `status`, for everything the resource saw and did; `outcome`, `job`,
+ * `state` and the others are read from it. Each property a program registers costs @pulumi/pulumi four
+ * promises with a stack trace apiece, so registering them one by one made large previews markedly slower.
+ */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class JobRerun extends pulumi.CustomResource {
   /** Everything the resource saw and did, as stored; the getters below read single figures from it. */

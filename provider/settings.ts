@@ -5,9 +5,19 @@ import { RETRY_OPTION_LIMITS_MS } from "./retry";
 
 /** The stack configuration the provider reads, in Pulumi's `namespace:key` form. */
 export const CONFIG_KEYS = {
+  /** The Narrative API base URL, https only. Default: `NARRATIVE_API_URL`, then https://api.narrative.io. */
   apiUrl: "narrative:apiUrl",
+  /**
+   * The Narrative API key (Jobs permission: read to create and refresh, write to reschedule). Default:
+   * `NARRATIVE_API_TOKEN`. Never stored in a resource's inputs or outputs.
+   */
   token: "narrative:token",
+  /** How long one request may take, such as "30s" (at most 10m). Default: `NARRATIVE_ATTEMPT_TIMEOUT`, then 30s. */
   attemptTimeout: "narrative:attemptTimeout",
+  /**
+   * How long one call may take with its retries, such as "2m" (at most 24h). Default: `NARRATIVE_TOTAL_TIMEOUT`,
+   * then 2m.
+   */
   totalTimeout: "narrative:totalTimeout",
 } as const;
 

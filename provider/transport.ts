@@ -4,15 +4,14 @@
  * covers reading the whole body. It never throws: what went wrong comes back as a Failure for the caller's retry
  * rules, with the token redacted from anything the server or the network stack wrote.
  */
-import * as fs from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
-import * as path from "node:path";
 import fetch from "node-fetch";
 import { redact } from "./redact";
 import { sanitizedCause, type Answer, type AnswerLimit, type Failure } from "./failure";
 import { proxyAgent, proxyFailureRule, type AgentSettings } from "./proxy";
 import { networkRule } from "./retry";
+import { PACKAGE_NAME, packageVersion } from "./package-version";
 
 /** Idle keep-alive sockets are closed after this, or sooner when the server announces a shorter Keep-Alive. */
 const IDLE_SOCKET_TIMEOUT_MS = 30_000;
@@ -56,6 +55,13 @@ export class Transport {
   // ES private fields: util.inspect and JSON.stringify do not show them.
   readonly #token: string;
   readonly #headers: Readonly<Record<string, string>>;
+  /**
+   * The controller of the last attempt that read its answer to the end without aborting, for the next attempt:
+   * creating an AbortSignal costs Node 20 more than the rest of an attempt's own work together, and one that
+   * never aborted, whose answer node-fetch read to its end, holds no listener. One slot: attempts running at
+   * the same time make their own.
+   */
+  #spareController: AbortController | undefined;
 
   /**
    * `base` has passed the API URL rule (client-args.ts); `token` has passed the token check. `ca`, for tests,
@@ -92,12 +98,10 @@ export class Transport {
     timeout: AttemptTimeout,
     limit: AnswerLimit,
   ): Promise<Exchange> {
-    const controller = new AbortController();
+    const controller = this.#spareController ?? new AbortController();
+    this.#spareController = undefined;
     const timer = setTimeout(() => controller.abort(), timeout.ms);
-    const timedOut = (): Exchange => ({
-      kind: "failed",
-      failure: { kind: "timeout", timeoutMs: timeout.ms, byBudget: timeout.byBudget },
-    });
+    let readToEnd = false;
     try {
       let response: Awaited<ReturnType<typeof fetch>>;
       try {
@@ -105,7 +109,7 @@ export class Transport {
           method,
           headers:
             body === undefined ? this.#headers : { ...this.#headers, "Content-Type": "application/json" },
-          ...(body === undefined ? {} : { body }),
+          body,
           agent: this.agent,
           // The global AbortSignal is what node-fetch checks for; its bundled type is a structural stand-in.
           signal: controller.signal as unknown as NonNullable<Parameters<typeof fetch>[1]>["signal"],
@@ -113,10 +117,12 @@ export class Transport {
           redirect: "manual",
         });
       } catch (error) {
-        return controller.signal.aborted
-          ? timedOut()
-          : { kind: "failed", failure: networkFailure(error, this.#token) };
+        const failure: Failure = controller.signal.aborted
+          ? { kind: "timeout", timeoutMs: timeout.ms, byBudget: timeout.byBudget }
+          : networkFailure(error, this.#token);
+        return { kind: "failed", failure };
       }
+      const success = isSuccess(response.status);
       const head = {
         status: response.status,
         // A standard reason phrase cannot hold the token; anything else is redacted before it can be quoted.
@@ -124,11 +130,14 @@ export class Transport {
           response.statusText === http.STATUS_CODES[response.status]
             ? response.statusText
             : redact(response.statusText, this.#token),
-        retryAfter: response.headers.get("retry-after"),
-        location: response.headers.get("location"),
+        // Only a refusal's Retry-After and a redirect's Location are read (statusFailure); each lookup in
+        // node-fetch's Headers validates the name and scans every header, so a 2xx skips them.
+        retryAfter: success ? null : response.headers.get("retry-after"),
+        location: success ? null : response.headers.get("location"),
       };
-      const bodyLimit = isSuccess(response.status) ? limit : ERROR_BODY_LIMIT;
+      const bodyLimit = success ? limit : ERROR_BODY_LIMIT;
       const read = await readBody(response, bodyLimit.bytes, () => controller.abort());
+      readToEnd = typeof read === "string" && read !== "over-limit";
       if (read === "over-limit") {
         return { kind: "response", ...head, body: undefined, overLimit: bodyLimit };
       }
@@ -136,6 +145,10 @@ export class Transport {
       return { kind: "response", ...head, body: read };
     } finally {
       clearTimeout(timer);
+      // node-fetch removes its abort listener when the answer's last byte arrives, and on no other success path.
+      if (readToEnd && !controller.signal.aborted) {
+        this.#spareController = controller;
+      }
     }
   }
 
@@ -152,36 +165,39 @@ export function isSuccess(status: number): boolean {
 /**
  * The body as text, counting bytes as they arrive: past `maxBytes` (or a Content-Length announcing more), `stop`
  * closes the connection so that nothing more is buffered, however much the server would send. Undefined when the
- * body could not be read to its end.
+ * body could not be read to its end. Read with 'data' and 'end' listeners, as node-fetch's own `text()` reads
+ * it: an async iterator over the stream costs several listeners and promises more per answer.
  */
-async function readBody(
+function readBody(
   response: Awaited<ReturnType<typeof fetch>>,
   maxBytes: number,
   stop: () => void,
 ): Promise<string | undefined | "over-limit"> {
   if (Number(response.headers.get("content-length")) > maxBytes) {
     stop();
-    return "over-limit";
+    return Promise.resolve("over-limit");
   }
   const stream = response.body;
-  // Closing the connection ends the stream with an error event: expected, so it must not go unhandled.
-  stream.on("error", () => undefined);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of stream) {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer | string): void => {
       const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
       size += bytes.length;
       if (size > maxBytes) {
+        stream.removeListener("data", onData);
+        // Settled before `stop`, whose abort makes the stream emit an error at once.
+        resolve("over-limit");
         stop();
-        return "over-limit";
+        return;
       }
       chunks.push(bytes);
-    }
-  } catch {
-    return undefined;
-  }
-  return Buffer.concat(chunks, size).toString("utf8");
+    };
+    stream.on("data", onData);
+    stream.once("end", () => resolve(Buffer.concat(chunks, size).toString("utf8")));
+    // A timeout or a dropped connection ends the stream with an error event: the body was not read to its end.
+    stream.on("error", () => resolve(undefined));
+  });
 }
 
 function networkFailure(error: unknown, token: string): Extract<Failure, { kind: "network" }> {
@@ -205,24 +221,7 @@ function networkFailure(error: unknown, token: string): Extract<Failure, { kind:
   return failure;
 }
 
-let userAgent: string | undefined;
-
-/** "pulumi-narrative-jobs/<version>", read from the package's own package.json (one level above provider/ and lib/). */
+/** "pulumi-narrative-jobs/<version>", from the package's own package.json. */
 function defaultUserAgent(): string {
-  if (userAgent === undefined) {
-    let version = "unknown";
-    try {
-      const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as {
-        name?: unknown;
-        version?: unknown;
-      };
-      if (manifest.name === "pulumi-narrative-jobs" && typeof manifest.version === "string") {
-        version = manifest.version;
-      }
-    } catch {
-      // A bundler may have moved the file; the User-Agent is informative only.
-    }
-    userAgent = `pulumi-narrative-jobs/${version}`;
-  }
-  return userAgent;
+  return `${PACKAGE_NAME}/${packageVersion() ?? "unknown"}`;
 }

@@ -8,16 +8,16 @@ import { expect } from "chai";
 import { promises as fs, readdirSync, readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
+import { PulumiWorkspace, REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
 import { npmInstall, packedTarball, PULUMI_SDK } from "./packing";
 
 /**
  * Everything at the top of the tarball, exactly: a new entry fails this test until it is named here, so nothing
  * is published by accident. Directories end with "/".
  */
-const EXPECTED_TOP_LEVEL = ["README.md", "lib/", "package.json"];
+const EXPECTED_TOP_LEVEL = ["CHANGELOG.md", "LICENSE", "README.md", "lib/", "package.json", "schema.json"];
 
-/** The packed tarball's size limit. Measured at 140 KB (94 files): the compiled code, its declarations, the README. */
+/** The packed tarball's size limit. The compiled code with its declarations, the README, the schema, the licence. */
 const MAX_PACKED_BYTES = 256 * 1024;
 
 /** Paths a user's install never needs: sources, tests and their data, development scripts, maps, archives. */
@@ -155,6 +155,22 @@ describe("e2e: the published package, file by file and installed into an empty d
       expect(help.stdout).to.match(/^Usage: narrative-jobs/m);
       for (const command of ["get <jobId>", "list", "reschedule <jobId>", "wait <jobId>"]) {
         expect(help.stdout).to.match(new RegExp(`^  ${command} `, "m"));
+      }
+    });
+
+    it("serves pulumi-resource-narrative's schema, the schema.json it ships", async () => {
+      const workspace = await PulumiWorkspace.create({ project: "fresh-project", dir, removeDir: false });
+      try {
+        // By path: given a bare name, the CLI would ask the Pulumi registry first.
+        const plugin = path.join(dir, "node_modules", ".bin", "pulumi-resource-narrative");
+        const served = await workspace.pulumi(["package", "get-schema", plugin]);
+        const shipped = await fs.readFile(
+          path.join(dir, "node_modules", "pulumi-narrative-jobs", "schema.json"),
+        );
+        expect(JSON.parse(served.stdout)).to.deep.equal(JSON.parse(shipped.toString("utf8")));
+        expect(JSON.parse(served.stdout)).to.include({ name: "narrative" });
+      } finally {
+        await workspace.dispose();
       }
     });
 

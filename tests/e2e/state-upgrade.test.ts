@@ -41,6 +41,7 @@ const EXPECTED_PREVIEW: Readonly<Record<string, PreviewExpectation>> = {
   "text-status": "no-changes",
   "text-status-v3": "no-changes",
   "text-catch-status-v3": "no-changes",
+  "text-status-v4": "no-changes",
 };
 
 /** fixture.json, written by scripts/make-state-fixture.sh. */

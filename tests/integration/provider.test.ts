@@ -189,6 +189,7 @@ describe("JobRerun provider against the simulator", () => {
         "rescheduleCount",
         "schemaVersion",
         "state",
+        "writtenBy",
       ]);
     });
 

@@ -1,7 +1,9 @@
 import { expect } from "chai";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { getEventListeners } from "node:events";
 import * as util from "node:util";
+import * as sinon from "sinon";
 import { NarrativeJobsClient, type NarrativeClientOptions, type RetryEvent } from "../../provider/client";
 import {
   NarrativeApiError,
@@ -463,6 +465,59 @@ describe("NarrativeJobsClient", () => {
       }
       expect(api.requests).to.have.length(25);
       expect(api.connections).to.equal(1);
+    });
+
+    it("hands an attempt's abort signal to the next attempt only after a clean answer, never still listened to", async () => {
+      // Every answer a signal can end on: read to its end, cut off, an error status, silence, over the limit.
+      const answers: ((res: http.ServerResponse) => void)[] = [
+        (res) => send(res, 200, jobText()),
+        (res) => sendTruncated(res, 200, jobText(), "chunked"),
+        (res) => send(res, 200, jobText()),
+        (res) => send(res, 503, '{"detail":"busy"}'),
+        (res) => send(res, 200, jobText()),
+        () => undefined,
+        (res) => send(res, 200, jobText()),
+        (res) => {
+          res.writeHead(200, {
+            "Content-Type": "application/json",
+            "Content-Length": String(2 * 1024 * 1024),
+          });
+          res.write("{");
+        },
+        (res) => send(res, 200, jobText()),
+        (res) => send(res, 200, jobText()),
+      ];
+      const api = await startApi((request, res) => answers[request.methodIndex]?.(res));
+      const { client } = makeClient(api.url, { attemptTimeoutMs: 300 });
+      const signals = new Set<AbortSignal>();
+      const listenersAlready: number[] = [];
+      const addEventListener = EventTarget.prototype.addEventListener;
+      sinon.stub(EventTarget.prototype, "addEventListener").callsFake(function (
+        this: EventTarget,
+        ...args: Parameters<EventTarget["addEventListener"]>
+      ) {
+        if (this instanceof AbortSignal && args[0] === "abort") {
+          signals.add(this);
+          listenersAlready.push(getEventListeners(this, "abort").length + (this.aborted ? 100 : 0));
+        }
+        addEventListener.apply(this, args);
+      });
+      const outcomes: string[] = [];
+      for (let call = 0; call < 6; call++) {
+        outcomes.push(
+          await client.getJob(JOB_ID).then(
+            ({ job }) => job.job_id,
+            (error: Error) => error.constructor.name,
+          ),
+        );
+      }
+      expect(outcomes).to.deep.equal([JOB_ID, JOB_ID, JOB_ID, JOB_ID, "NarrativeApiError", JOB_ID]);
+      expect(api.requests).to.have.length(answers.length - 1);
+      expect(listenersAlready, "listeners on each signal as node-fetch took it").to.deep.equal(
+        answers.slice(1).map(() => 0),
+      );
+      // One, then a new one after the cut body, the silence and the answer over the limit; the 503's body was read.
+      expect(signals.size, "signals made").to.equal(4);
     });
 
     it("takes a custom User-Agent", async () => {

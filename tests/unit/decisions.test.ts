@@ -26,9 +26,15 @@ import { parseExact } from "../../provider/json";
 import { UNKNOWN, canonicalTriggers, triggersEqual, triggersProblem } from "../../provider/triggers";
 import { isJobId as isUuid, type JobSnapshot } from "../../provider/types";
 import { DEFAULT_API_URL } from "../../provider/settings";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import type { Job } from "../../provider/types";
 
 const JOB_ID = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";
+/** The version in this repository's package.json: what a state written by this build names as its writer. */
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }
+).version;
 const OTHER_JOB_ID = "7c0e5f8a-1b2c-4d3e-9f40-5a6b7c8d9e0f";
 /** Shaped like the documentation's example token, so that a leak would be easy to spot in a failure. */
 const TOKEN = "ldg8uuGibVJNHI9s+dcdIQ==";
@@ -631,6 +637,7 @@ describe("JobRerun decisions", () => {
     it("finds no change, explicitly, when nothing changed", () => {
       expect(diff(previousOutputs(), sameInputs())).to.deep.equal({
         changes: false,
+        changed: [],
         replaces: [],
         deleteBeforeReplace: false,
       });
@@ -649,6 +656,7 @@ describe("JobRerun decisions", () => {
         diff(previousOutputs(), { ...sameInputs(), triggers: { sql: "9d1e00", release: "v1.4.0" } }),
       ).to.deep.equal({
         changes: true,
+        changed: ["triggers"],
         replaces: [],
         deleteBeforeReplace: false,
       });
@@ -667,6 +675,7 @@ describe("JobRerun decisions", () => {
       for (const triggers of [UNKNOWN, { sql: UNKNOWN, release: "v1.4.0" }]) {
         expect(diff(previousOutputs(), { ...sameInputs(), triggers })).to.deep.equal({
           changes: true,
+          changed: ["triggers"],
           replaces: [],
           deleteBeforeReplace: false,
         });
@@ -676,6 +685,7 @@ describe("JobRerun decisions", () => {
     it("replaces the resource when the jobId changed", () => {
       expect(diff(previousOutputs(), { ...sameInputs(), jobId: OTHER_JOB_ID })).to.deep.equal({
         changes: true,
+        changed: ["jobId"],
         replaces: ["jobId"],
         deleteBeforeReplace: false,
       });
@@ -693,22 +703,23 @@ describe("JobRerun decisions", () => {
       expect(result.changes).to.equal(true);
     });
 
-    const otherInputs: [string, Partial<JobRerunOutputs>, Record<string, unknown>][] = [
-      ["force true → false", {}, { force: false }],
-      ["force false → true", { force: false }, { force: true }],
-      ["runOnCreate false → true", {}, { runOnCreate: true }],
-      ["apiUrl default → another", {}, { apiUrl: "https://api-dev.narrative.io" }],
-      ["apiUrl another → default", { apiUrl: "https://api-dev.narrative.io" }, {}],
-      ["apiUrl becomes unknown", {}, { apiUrl: UNKNOWN }],
-      ["force becomes unknown", {}, { force: UNKNOWN }],
-      ["waitFor none → terminal", {}, { waitFor: "terminal" }],
-      ["timeout set", { waitFor: "terminal" }, { waitFor: "terminal", timeout: "1h" }],
-      ["failOnJobFailure set", {}, { failOnJobFailure: false }],
+    const otherInputs: [string, Partial<JobRerunOutputs>, Record<string, unknown>, string][] = [
+      ["force true → false", {}, { force: false }, "force"],
+      ["force false → true", { force: false }, { force: true }, "force"],
+      ["runOnCreate false → true", {}, { runOnCreate: true }, "runOnCreate"],
+      ["apiUrl default → another", {}, { apiUrl: "https://api-dev.narrative.io" }, "apiUrl"],
+      ["apiUrl another → default", { apiUrl: "https://api-dev.narrative.io" }, {}, "apiUrl"],
+      ["apiUrl becomes unknown", {}, { apiUrl: UNKNOWN }, "apiUrl"],
+      ["force becomes unknown", {}, { force: UNKNOWN }, "force"],
+      ["waitFor none → terminal", {}, { waitFor: "terminal" }, "waitFor"],
+      ["timeout set", { waitFor: "terminal" }, { waitFor: "terminal", timeout: "1h" }, "timeout"],
+      ["failOnJobFailure set", {}, { failOnJobFailure: false }, "failOnJobFailure"],
     ];
-    for (const [what, olds, news] of otherInputs) {
+    for (const [what, olds, news, changed] of otherInputs) {
       it(`finds an update without a replacement when ${what}`, () => {
         expect(diff(previousOutputs(olds), { ...sameInputs(), ...news })).to.deep.equal({
           changes: true,
+          changed: [changed],
           replaces: [],
           deleteBeforeReplace: false,
         });
@@ -744,6 +755,7 @@ describe("JobRerun decisions", () => {
       it("finds an update when the settings' URL changed under a resource without an apiUrl input", () => {
         expect(diff(previousOutputs(), sameInputs(), "http://127.0.0.1:4010")).to.deep.equal({
           changes: true,
+          changed: ["apiUrl"],
           replaces: [],
           deleteBeforeReplace: false,
         });
@@ -753,13 +765,23 @@ describe("JobRerun decisions", () => {
     it("ignores __provider: a different provider alone is no change", () => {
       const olds = { ...previousOutputs(), __provider: "exports.handler = function old() {}" };
       const news = { ...sameInputs(), __provider: "exports.handler = function upgraded() {}" };
-      expect(diff(olds, news)).to.deep.equal({ changes: false, replaces: [], deleteBeforeReplace: false });
+      expect(diff(olds, news)).to.deep.equal({
+        changes: false,
+        changed: [],
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
     });
 
     it("owes an update to a run the last deployment left unfinished, even with no input changed", () => {
       for (const unfinishedRun of ["follow", "rerun"] as const) {
         const result = diff(previousOutputs({ unfinishedRun }), sameInputs());
-        expect(result).to.deep.equal({ changes: true, replaces: [], deleteBeforeReplace: false });
+        expect(result).to.deep.equal({
+          changes: true,
+          changed: [],
+          replaces: [],
+          deleteBeforeReplace: false,
+        });
       }
     });
 
@@ -843,6 +865,7 @@ describe("JobRerun decisions", () => {
         waitFor: "none",
         onUnrecordedRun: "follow",
         schemaVersion: STATE_SCHEMA_VERSION,
+        writtenBy: PACKAGE_VERSION,
       });
       expect(outs).not.to.have.property("outcome");
       expect(outs).not.to.have.property("lastRescheduledAt");
@@ -1065,6 +1088,7 @@ describe("JobRerun decisions", () => {
       const outs = refreshedOutputs(olds, seen);
       expect(outs).to.deep.equal({
         ...olds,
+        writtenBy: PACKAGE_VERSION,
         job: seen.job,
         jobJson: seen.jobJson,
         state: "running",

@@ -10,26 +10,51 @@ import * as ts from "typescript";
 
 const PROVIDER = path.resolve(__dirname, "..", "..", "provider");
 
-/** Bottom first. The simulator and the command-line tool are applications of the package, above it all. */
+/**
+ * Bottom first. The provider plugin's host (plugin/) sits over the shared lifecycle, as the dynamic provider's
+ * does; the simulator and the command-line tool are applications of the package, above it all.
+ */
 const LAYERS: readonly (readonly string[])[] = [
-  ["types", "duration", "json", "errors", "redact", "api-url", "triggers", "server-text", "answers"],
+  [
+    "types",
+    "duration",
+    "json",
+    "errors",
+    "redact",
+    "api-url",
+    "triggers",
+    "server-text",
+    "answers",
+    "package-version",
+  ],
   ["settings", "retry"],
   ["failure", "reschedule-rule", "proxy", "transport", "client-args", "attempts"],
   ["client"],
-  ["inputs", "wait", "cancellation", "get-job"],
+  ["inputs", "wait", "cancellation", "get-job", "state-version"],
   ["decisions"],
   ["shim", "incomplete", "provider", "resource", "resolvable", "functions"],
   ["index"],
+  ["plugin/proto", "plugin/schema"],
+  ["plugin/values"],
+  ["plugin/config", "plugin/reads"],
+  ["plugin/server"],
+  ["plugin/main"],
 ];
+
+/** Folders of provider/ whose modules take part in the layering (the others are applications above it). */
+const LAYERED_FOLDERS = ["", "plugin"];
 
 const MAX_FILE_LINES = 450;
 const MAX_FUNCTION_LINES = 80;
 
+/** Modules by their path under provider/ without the extension: "client", "plugin/server". */
 function modules(): string[] {
-  return fs
-    .readdirSync(PROVIDER)
-    .filter((name) => name.endsWith(".ts") && !name.endsWith(".d.ts"))
-    .map((name) => name.slice(0, -3));
+  return LAYERED_FOLDERS.flatMap((folder) =>
+    fs
+      .readdirSync(path.join(PROVIDER, folder))
+      .filter((name) => name.endsWith(".ts") && !name.endsWith(".d.ts"))
+      .map((name) => path.posix.join(folder, name.slice(0, -3))),
+  );
 }
 
 function layerOf(name: string): number {
@@ -50,9 +75,9 @@ function localImports(name: string): string[] {
       statement.moduleSpecifier !== undefined &&
       ts.isStringLiteral(statement.moduleSpecifier)
     ) {
-      const match = /^\.\/([\w-]+)$/.exec(statement.moduleSpecifier.text);
-      if (match?.[1] !== undefined) {
-        imports.push(match[1]);
+      const specifier = statement.moduleSpecifier.text;
+      if (specifier.startsWith(".")) {
+        imports.push(path.posix.join(path.posix.dirname(name), specifier));
       }
     }
   }
