@@ -19,7 +19,7 @@ export interface GetJobArgs {
    * The API base URL for this read. Default: the stack's `narrative:apiUrl`, then `NARRATIVE_API_URL`, then
    * https://api.narrative.io.
    */
-  apiUrl?: string | undefined;
+  apiUrl?: string;
 }
 
 export interface GetJobResult {
