@@ -18,6 +18,19 @@ import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from ".
 
 const SNAPSHOT_ID = "1724919539450264600";
 
+/** One JobRerun, the plugin found on PATH. */
+const SINGLE_RERUN = `name: narrative-single
+runtime: yaml
+resources:
+  rerun:
+    type: narrative:index:JobRerun
+    properties:
+      jobId: ${SEED_JOB_ID}
+      triggers: v1
+outputs:
+  snapshotId: \${rerun.job["result"]["snapshot_id"]}
+`;
+
 describe("e2e: the narrative plugin installed with npm install -g, configured as any provider", function () {
   this.timeout(180_000);
 
@@ -228,5 +241,59 @@ outputs:
     } finally {
       await staging.close();
     }
+  });
+
+  it("a plain-http narrative:apiUrl stops the deployment before anything is sent, naming the setting", async () => {
+    const workspace = await project("narrative-http", SINGLE_RERUN);
+    // TEST-NET-1: nothing listens there, and nothing may be sent there either.
+    await workspace.setConfig("narrative:apiUrl", "http://192.0.2.1:8080");
+    await workspace.setConfig("narrative:token", token, { secret: true });
+    const before = sim.requests.length;
+
+    const refused = await workspace.pulumi(["up", "--yes"], { allowFailure: true });
+
+    expect(refused.code, refused.output).not.to.equal(0);
+    expect(refused.output).to.include("narrative:apiUrl must use https://");
+    expect(sim.requests.length).to.equal(before);
+    expect((await workspace.exportStack()).resources.filter((r) => r.type === JOB_RERUN_TOKEN)).to.deep.equal(
+      [],
+    );
+  });
+
+  it("a token given as plain text to an explicit provider is still encrypted in the state", async () => {
+    const literal = `tok-LITERAL-${randomBytes(12).toString("hex")}`;
+    const workspace = await project(
+      "narrative-literal",
+      `name: narrative-literal
+runtime: yaml
+resources:
+  literal:
+    type: pulumi:providers:narrative
+    properties:
+      token: ${literal}
+`,
+    );
+
+    expectSucceeded(await workspace.pulumi(["up", "--yes", "--skip-preview"]));
+
+    const { resources } = await workspace.exportStack();
+    const provider = resources.find((resource) => resource.type === "pulumi:providers:narrative");
+    expect(JSON.stringify(provider?.inputs?.["token"])).to.include("ciphertext");
+    for (const file of await workspace.backendFiles()) {
+      expect(tokenLeaks(await fs.readFile(file, "utf8"), literal), file).to.deep.equal([]);
+    }
+  });
+
+  it('Pulumi YAML reaches into job with ["…"] only: ${rerun.job.result} is refused by its type checker', async () => {
+    const workspace = await project(
+      "narrative-dot",
+      SINGLE_RERUN.replace("outputs:\n", "outputs:\n  result: ${rerun.job.result}\n"),
+    );
+    await workspace.configureNarrative(sim.url, token);
+
+    const refused = await workspace.pulumi(["preview"], { allowFailure: true });
+
+    expect(refused.code).not.to.equal(0);
+    expect(refused.output).to.include("cannot access a property on 'rerun.job' (type any)");
   });
 });
