@@ -204,7 +204,9 @@ for (const kind of ["dynamic", "plugin"] as HostKind[]) {
           (caught: unknown) => caught as HostError,
         );
         expect(error, "refused").to.be.instanceOf(HostError);
-        expect(error?.message).to.include("schemaVersion 99").and.include("Install a release of pulumi-narrative-jobs newer than");
+        expect(error?.message)
+          .to.include("schemaVersion 99")
+          .and.include("Install a release of pulumi-narrative-jobs newer than");
       }
       expect(sim.requests).to.deep.equal([]);
     });
