@@ -296,4 +296,47 @@ resources:
     expect(refused.code).not.to.equal(0);
     expect(refused.output).to.include("cannot access a property on 'rerun.job' (type any)");
   });
+
+  it("npm run plugin-tarball makes a tarball that pulumi plugin install --file installs offline, and it serves", async () => {
+    const outDir = await fs.mkdtemp(path.join(os.tmpdir(), "narrative-plugin-tarball-"));
+    dirs.push(outDir);
+    const made = await runCommand(path.join(REPO_ROOT, "scripts", "plugin-tarball"), [outDir], {
+      cwd: REPO_ROOT,
+      timeoutMs: 300_000,
+    });
+    const tarball = made.stdout.trim().split("\n").pop() ?? "";
+    expect(path.basename(tarball)).to.match(/^pulumi-resource-narrative-v\d+\.\d+\.\d+\.tar\.gz$/);
+    const version = /v(\d+\.\d+\.\d+)\.tar\.gz$/.exec(tarball)?.[1] ?? "";
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "narrative-cached-"));
+    dirs.push(dir);
+    await fs.writeFile(
+      path.join(dir, "Pulumi.yaml"),
+      SINGLE_RERUN.replace("narrative-single", "narrative-cached"),
+    );
+    // No plugin on PATH, and PATH not even looked at: only Pulumi's plugin cache can serve the program.
+    const inherited = (process.env["PATH"] ?? "")
+      .split(path.delimiter)
+      .filter((entry) => !entry.endsWith(path.join("node_modules", ".bin")));
+    const workspace = await PulumiWorkspace.create({
+      project: "narrative-cached",
+      dir,
+      existingProject: true,
+      removeDir: false,
+      env: {
+        PATH: [await ensurePulumiCli(), ...inherited].join(path.delimiter),
+        PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
+      },
+    });
+    workspaces.push(workspace);
+    await workspace.pulumi(["plugin", "install", "resource", "narrative", version, "--file", tarball]);
+    await workspace.configureNarrative(sim.url, token);
+
+    const { result, writes } = await watchRequests(sim, () =>
+      workspace.pulumi(["up", "--yes", "--skip-preview"]),
+    );
+
+    expectSucceeded(result);
+    expect(writes).to.deep.equal([]);
+    expect(await workspace.outputs()).to.include({ snapshotId: SNAPSHOT_ID });
+  });
 });
