@@ -18,6 +18,19 @@ import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from ".
 
 const SNAPSHOT_ID = "1724919539450264600";
 
+/** One JobRerun, the plugin found on PATH. */
+const SINGLE_RERUN = `name: narrative-single
+runtime: yaml
+resources:
+  rerun:
+    type: narrative:index:JobRerun
+    properties:
+      jobId: ${SEED_JOB_ID}
+      triggers: v1
+outputs:
+  snapshotId: \${rerun.job["result"]["snapshot_id"]}
+`;
+
 describe("e2e: the narrative plugin installed with npm install -g, configured as any provider", function () {
   this.timeout(180_000);
 
@@ -228,5 +241,102 @@ outputs:
     } finally {
       await staging.close();
     }
+  });
+
+  it("a plain-http narrative:apiUrl stops the deployment before anything is sent, naming the setting", async () => {
+    const workspace = await project("narrative-http", SINGLE_RERUN);
+    // TEST-NET-1: nothing listens there, and nothing may be sent there either.
+    await workspace.setConfig("narrative:apiUrl", "http://192.0.2.1:8080");
+    await workspace.setConfig("narrative:token", token, { secret: true });
+    const before = sim.requests.length;
+
+    const refused = await workspace.pulumi(["up", "--yes"], { allowFailure: true });
+
+    expect(refused.code, refused.output).not.to.equal(0);
+    expect(refused.output).to.include("narrative:apiUrl must use https://");
+    expect(sim.requests.length).to.equal(before);
+    expect((await workspace.exportStack()).resources.filter((r) => r.type === JOB_RERUN_TOKEN)).to.deep.equal(
+      [],
+    );
+  });
+
+  it("a token given as plain text to an explicit provider is still encrypted in the state", async () => {
+    const literal = `tok-LITERAL-${randomBytes(12).toString("hex")}`;
+    const workspace = await project(
+      "narrative-literal",
+      `name: narrative-literal
+runtime: yaml
+resources:
+  literal:
+    type: pulumi:providers:narrative
+    properties:
+      token: ${literal}
+`,
+    );
+
+    expectSucceeded(await workspace.pulumi(["up", "--yes", "--skip-preview"]));
+
+    const { resources } = await workspace.exportStack();
+    const provider = resources.find((resource) => resource.type === "pulumi:providers:narrative");
+    expect(JSON.stringify(provider?.inputs?.["token"])).to.include("ciphertext");
+    for (const file of await workspace.backendFiles()) {
+      expect(tokenLeaks(await fs.readFile(file, "utf8"), literal), file).to.deep.equal([]);
+    }
+  });
+
+  it('Pulumi YAML reaches into job with ["…"] only: ${rerun.job.result} is refused by its type checker', async () => {
+    const workspace = await project(
+      "narrative-dot",
+      SINGLE_RERUN.replace("outputs:\n", "outputs:\n  result: ${rerun.job.result}\n"),
+    );
+    await workspace.configureNarrative(sim.url, token);
+
+    const refused = await workspace.pulumi(["preview"], { allowFailure: true });
+
+    expect(refused.code).not.to.equal(0);
+    expect(refused.output).to.include("cannot access a property on 'rerun.job' (type any)");
+  });
+
+  it("npm run plugin-tarball makes a tarball that pulumi plugin install --file installs offline, and it serves", async () => {
+    const outDir = await fs.mkdtemp(path.join(os.tmpdir(), "narrative-plugin-tarball-"));
+    dirs.push(outDir);
+    const made = await runCommand(path.join(REPO_ROOT, "scripts", "plugin-tarball"), [outDir], {
+      cwd: REPO_ROOT,
+      timeoutMs: 300_000,
+    });
+    const tarball = made.stdout.trim().split("\n").pop() ?? "";
+    expect(path.basename(tarball)).to.match(/^pulumi-resource-narrative-v\d+\.\d+\.\d+\.tar\.gz$/);
+    const version = /v(\d+\.\d+\.\d+)\.tar\.gz$/.exec(tarball)?.[1] ?? "";
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "narrative-cached-"));
+    dirs.push(dir);
+    await fs.writeFile(
+      path.join(dir, "Pulumi.yaml"),
+      SINGLE_RERUN.replace("narrative-single", "narrative-cached"),
+    );
+    // No plugin on PATH, and PATH not even looked at: only Pulumi's plugin cache can serve the program.
+    const inherited = (process.env["PATH"] ?? "")
+      .split(path.delimiter)
+      .filter((entry) => !entry.endsWith(path.join("node_modules", ".bin")));
+    const workspace = await PulumiWorkspace.create({
+      project: "narrative-cached",
+      dir,
+      existingProject: true,
+      removeDir: false,
+      env: {
+        PATH: [await ensurePulumiCli(), ...inherited].join(path.delimiter),
+        PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
+      },
+    });
+    workspaces.push(workspace);
+    await workspace.pulumi(["plugin", "install", "resource", "narrative", version, "--file", tarball]);
+    await workspace.configureNarrative(sim.url, token);
+
+    const { result, writes } = await watchRequests(sim, () =>
+      workspace.pulumi(["up", "--yes", "--skip-preview"]),
+    );
+
+    expectSucceeded(result);
+    expect(writes).to.deep.equal([]);
+    expect(await workspace.outputs()).to.include({ snapshotId: SNAPSHOT_ID });
   });
 });

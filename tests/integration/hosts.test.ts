@@ -183,6 +183,34 @@ for (const kind of ["dynamic", "plugin"] as HostKind[]) {
       }
     });
 
+    it("a state written by a newer release: diff and refresh stop, naming both versions, and send nothing", async () => {
+      const { id, outputs } = await created();
+      sim.reset();
+      // The state as a future release would write it: a higher schemaVersion and a member this one does not know.
+      const future =
+        kind === "plugin"
+          ? { ...outputs, schemaVersion: 99, lane: "fast" }
+          : {
+              ...outputs,
+              status: { ...(outputs["status"] as Record<string, unknown>), schemaVersion: 99, lane: "fast" },
+            };
+
+      for (const step of [
+        () => host.diff(id, future, { jobId: JOB_ID, triggers: { sql: "v2" } }),
+        () => host.read(id, future),
+      ]) {
+        const error = await step().then(
+          () => undefined,
+          (caught: unknown) => caught as HostError,
+        );
+        expect(error, "refused").to.be.instanceOf(HostError);
+        expect(error?.message)
+          .to.include("schemaVersion 99")
+          .and.include("Install a release of pulumi-narrative-jobs newer than");
+      }
+      expect(sim.requests).to.deep.equal([]);
+    });
+
     it("Cancel ends a wait at once; the reschedule is recorded and the next up follows the run", async () => {
       const { id, outputs } = await created();
       const news = { jobId: JOB_ID, triggers: { sql: "v2" }, waitFor: "terminal" };
