@@ -236,3 +236,42 @@ for (const kind of ["dynamic", "plugin"] as HostKind[]) {
     });
   });
 }
+
+for (const kind of ["dynamic", "plugin"] as HostKind[]) {
+  describe(`the ${kind} host's settings from the environment`, function () {
+    this.timeout(30_000);
+
+    it("with no configuration, NARRATIVE_API_TOKEN and NARRATIVE_API_URL are used; a plain-http URL is refused", async () => {
+      const sim = await startSimulator({ frozen: true, token: TOKEN });
+      const host = await ProviderHost.start(kind, { NARRATIVE_API_TOKEN: TOKEN, NARRATIVE_API_URL: sim.url });
+      try {
+        await host.configure({});
+        const { id } = await host.create({ jobId: JOB_ID, triggers: "v1" });
+        expect(id).to.equal(JOB_ID);
+        expect(sim.requests.map((request) => [requestLine(request), request.authorized])).to.deep.equal([
+          [`GET /jobs/${JOB_ID}`, true],
+        ]);
+      } finally {
+        await host.close();
+      }
+
+      const refusing = await ProviderHost.start(kind, {
+        NARRATIVE_API_TOKEN: TOKEN,
+        NARRATIVE_API_URL: "http://192.0.2.1:8080",
+      });
+      try {
+        const error = await refusing
+          .configure({})
+          .then(() => refusing.create({ jobId: JOB_ID, triggers: "v1" }))
+          .then(
+            () => undefined,
+            (caught: unknown) => caught as Error,
+          );
+        expect(error?.message).to.include("NARRATIVE_API_URL must use https://");
+      } finally {
+        await refusing.close();
+        await sim.close();
+      }
+    });
+  });
+}
