@@ -1,5 +1,6 @@
 /** The benchmark's figures (results.json) and their rendering as bench/results.md. */
 import type { ProviderTextGrowth, ResourceFootprint } from "./footprint";
+import type { PluginStartResults } from "./plugin-start";
 import { formatSummary, type Summary } from "./stats";
 
 export const GOALS = {
@@ -11,6 +12,8 @@ export const GOALS = {
   clientOverNodeFetch: 1.1,
   clientConnections: 1,
   pollingRequests: 30,
+  /** The YAML program through the plugin over the same JobReruns through the dynamic provider, by count. */
+  pluginRatio: { 10: 1.5, 100: 1.2 } as Readonly<Record<number, number>>,
 } as const;
 
 export interface Machine {
@@ -75,6 +78,32 @@ export interface ClientResults {
   measuredBy: { command: string; date: string; loadAverage: Summary | undefined } | undefined;
 }
 
+/** One side of section 6: a command's time and the API requests it made. */
+export interface PluginSide {
+  seconds: Summary;
+  requests: Summary;
+  writes: Summary;
+}
+
+/** Section 6: a YAML program through the plugin against the same JobReruns through the dynamic provider. */
+export interface PluginCompared {
+  count: number;
+  yaml: PluginSide;
+  dynamic: PluginSide;
+  /** YAML seconds over dynamic seconds, run by run. */
+  ratio: Summary;
+}
+
+export interface PluginResults {
+  counts: number[];
+  runs: number;
+  preview: PluginCompared[];
+  up: PluginCompared[];
+  start: PluginStartResults;
+  /** Set when this section was measured on its own (`--only plugin`), after the rest of the run. */
+  measuredBy: { command: string; date: string; loadAverage: Summary | undefined } | undefined;
+}
+
 export interface BenchResults {
   mode: "full" | "quick";
   command: string;
@@ -114,6 +143,8 @@ export interface BenchResults {
     storedEqualsInProcess: boolean | undefined;
   };
   client: ClientResults | undefined;
+  /** Absent from a results.json written before the plugin was measured. */
+  plugin?: PluginResults | undefined;
   polling:
     | {
         runs: number;
@@ -258,6 +289,39 @@ is met when the median ratio is within it; a request goal must hold in every run
       `≤ ${GOALS.pollingRequests}`,
       count(polling.terminal.requests),
       met(polling.terminal.requests.max <= GOALS.pollingRequests),
+    ]);
+  }
+  const plugin = results.plugin;
+  if (plugin !== undefined) {
+    for (const [command, rows] of [
+      ["preview", plugin.preview],
+      ["up", plugin.up],
+    ] as const) {
+      for (const row of rows) {
+        const goal = GOALS.pluginRatio[row.count];
+        summaryRows.push([
+          "6",
+          `${command}, N = ${row.count}: YAML through the plugin over the dynamic resource`,
+          goal === undefined ? "—" : `≤ ${goal.toFixed(2)}`,
+          ratio(row.ratio),
+          goal === undefined ? "reported" : met(row.ratio.median <= goal),
+        ]);
+      }
+    }
+    const requestsMet = pluginRequestsMet(plugin);
+    summaryRows.push([
+      "6",
+      "API requests, both sides: preview; up",
+      "0; ≤ 2N, exactly N POSTs",
+      requestsMet ? "0; ≤ 2N requests, exactly N POSTs, in every run" : "see the table",
+      met(requestsMet),
+    ]);
+    summaryRows.push([
+      "6",
+      "plugin start-up to its port line, over the dynamic provider host's",
+      "—",
+      `${formatSummary(plugin.start.plugin.port, 0, " ms")}: ${ratio(plugin.start.portRatio)}`,
+      "reported",
     ]);
   }
   sections.push(`## Summary\n\n${table(["Ask", "Figure", "Goal", "Measured", "Met"], summaryRows)}`);
@@ -526,7 +590,103 @@ ${table(
 )}`);
   }
 
+  if (plugin !== undefined) {
+    sections.push(renderPlugin(plugin));
+  }
+
   return `${sections.join("\n\n")}\n`;
+}
+
+/** Preview sends nothing and up exactly N POSTs (each after a read), on both sides, in every run. */
+function pluginRequestsMet(plugin: PluginResults): boolean {
+  const sides = (row: PluginCompared) => [row.yaml, row.dynamic];
+  return (
+    plugin.preview.every((row) => sides(row).every((side) => side.requests.max === 0)) &&
+    plugin.up.every((row) => sides(row).every((side) => upRequestsMet({ count: row.count, jobRerun: side })))
+  );
+}
+
+function renderPlugin(plugin: PluginResults): string {
+  const ms = (summary: Summary): string => formatSummary(summary, 0, " ms");
+  const { start } = plugin;
+  const measuredBy =
+    plugin.measuredBy === undefined
+      ? ""
+      : `\n\nThis section alone was measured again by \`${plugin.measuredBy.command}\` on ${plugin.measuredBy.date}` +
+        `, 1-minute load average ${plugin.measuredBy.loadAverage === undefined ? "not sampled" : formatSummary(plugin.measuredBy.loadAverage, 2)}` +
+        "; the other sections are from the run above.";
+  const rows = [
+    ...plugin.preview.map((row) => ["preview", row] as const),
+    ...plugin.up.map((row) => ["up", row] as const),
+  ].map(([command, row]) => {
+    const goal = GOALS.pluginRatio[row.count];
+    const requests =
+      command === "preview"
+        ? `0: ${met(row.yaml.requests.max === 0 && row.dynamic.requests.max === 0)}`
+        : `≤ ${2 * row.count} (${row.count}): ${met(
+            upRequestsMet({ count: row.count, jobRerun: row.yaml }) &&
+              upRequestsMet({ count: row.count, jobRerun: row.dynamic }),
+          )}`;
+    return [
+      command,
+      String(row.count),
+      seconds(row.yaml.seconds),
+      seconds(row.dynamic.seconds),
+      ratio(row.ratio),
+      goal === undefined ? "reported" : `≤ ${goal.toFixed(2)}: ${met(row.ratio.median <= goal)}`,
+      command === "preview"
+        ? `${count(row.yaml.requests)} / ${count(row.dynamic.requests)}`
+        : `${count(row.yaml.requests)} (${count(row.yaml.writes)}) / ${count(row.dynamic.requests)} (${count(row.dynamic.writes)})`,
+      requests,
+    ];
+  });
+  return `## 6. Provider plugin (Pulumi YAML)
+
+The same N JobReruns (the same names, job ids and change of triggers, \`waitFor: "none"\`) as a Pulumi YAML program,
+which Pulumi's YAML language host runs against the \`narrative\` provider plugin (\`lib/plugin/main.js\`, named in the
+project's \`plugins.providers\`), and as the Node.js program of sections 2 and 3 through the dynamic provider host.
+Both against the same simulator and proxy; the YAML program's triggers come from a setting (YAML reads no
+variables), set by a command of its own before the clock starts. Every job was rescheduled once before the stacks
+were made, so that neither stack takes the other's reschedules for runs of its own to follow (the run-since rule).
+The ratio is YAML over dynamic, run by run, ${plugin.runs} runs per side, YAML first in every round.${measuredBy}
+
+${table(
+  [
+    "Command",
+    "N",
+    "YAML (plugin)",
+    "Node.js (dynamic)",
+    "Ratio",
+    "Goal",
+    "API requests (POSTs): YAML / dynamic",
+    "Goal",
+  ],
+  rows,
+)}
+
+Start-up, ${start.runs} starts of each, alternating after one unmeasured start of each: the process spawned with an
+engine address (a loopback listener) as the engine starts it, until the port line it prints; then its answer to
+GetPluginInfo, the engine's first call, and for the plugin GetSchema's round trip (the YAML language host reads the
+schema before the program runs; the dynamic host does not serve one).
+
+${table(
+  ["Provider", "To the port line", "To the first answer", "GetSchema round trip"],
+  [
+    [
+      "`narrative` plugin (lib/plugin/main.js)",
+      ms(start.plugin.port),
+      ms(start.plugin.firstAnswer),
+      start.plugin.schema === undefined ? "—" : ms(start.plugin.schema),
+    ],
+    [
+      "dynamic provider host (@pulumi/pulumi/cmd/dynamic-provider)",
+      ms(start.dynamicHost.port),
+      ms(start.dynamicHost.firstAnswer),
+      "—",
+    ],
+    ["plugin over dynamic host, run by run", ratio(start.portRatio), ratio(start.firstAnswerRatio), "—"],
+  ],
+)}`;
 }
 
 /** Every reschedule reads the job first (the run-since rule): at most 2N requests, and exactly N POSTs. */

@@ -33,13 +33,23 @@ import {
 import { startApiProxy, type ApiProxy } from "./api-proxy";
 import { measureClient } from "./client";
 import { providerTextGrowth, resourceFootprint } from "./footprint";
-import { benchJobId, GENERATION_VARIABLE, programText, type ProgramKind } from "./programs";
+import { measurePluginStart } from "./plugin-start";
+import {
+  benchJobId,
+  GENERATION_VARIABLE,
+  programText,
+  YAML_GENERATION_KEY,
+  yamlProgramText,
+  type ProgramKind,
+} from "./programs";
 import {
   renderMarkdown,
   type BenchResults,
   type ClientResults,
   type Compared,
   type Machine,
+  type PluginCompared,
+  type PluginResults,
   type SideBySide,
   type Versus,
 } from "./report";
@@ -86,6 +96,12 @@ const POLLING_RUNS = 25;
 /** How long the polled job runs, in simulated time. */
 const POLLED_JOB_RUNNING_MS = 10 * 60_000;
 const POLLED_JOB_PENDING_MS = 2_000;
+/** The counts at which the plugin's YAML program is compared with the dynamic resource (issue 16). */
+const PLUGIN_COUNTS = [10, 100];
+/** Starts of each provider for the start-up figure: a start is a fraction of a second. */
+const PLUGIN_START_RUNS = 20;
+/** The directory npm puts the package's executables in, which a YAML project names in `plugins.providers`. */
+const PLUGIN_DIR = path.join(REPO_ROOT, "node_modules", ".bin");
 /** An up of 500 resources takes minutes on 2 cores; a hung engine must still end the run. */
 const COMMAND_TIMEOUT_MS = 20 * 60_000;
 
@@ -102,6 +118,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --no-write           write neither bench/results.md nor bench/results.json
   --only client        only the client's own cost (section 4, about a minute; no Pulumi CLI): replaces that
                        section of bench/results.json and writes results.md again from it
+  --only plugin        only the provider plugin against the dynamic resource (section 6, a few minutes), the same
+                       way; with --n and --runs as given
   --render             write results.md again from results.json, measuring nothing
   -h, --help           show this help
 
@@ -110,7 +128,7 @@ Fewer than ${MODES.full.runs} runs, or other counts than the mode's, make it a q
 /** A bad command line: main prints the message and the usage, without a stack. */
 class BenchUsageError extends Error {}
 
-type ParsedArgs = BenchOptions & { render: boolean; help: boolean; only: "client" | undefined };
+type ParsedArgs = BenchOptions & { render: boolean; help: boolean; only: "client" | "plugin" | undefined };
 
 function parseOptions(argv: readonly string[]): ParsedArgs {
   let values;
@@ -142,10 +160,10 @@ function parseOptions(argv: readonly string[]): ParsedArgs {
     only: undefined,
   };
   if (values.only !== undefined) {
-    if (values.only !== "client") {
-      throw new BenchUsageError(`--only takes "client", got ${JSON.stringify(values.only)}`);
+    if (values.only !== "client" && values.only !== "plugin") {
+      throw new BenchUsageError(`--only takes "client" or "plugin", got ${JSON.stringify(values.only)}`);
     }
-    options.only = "client";
+    options.only = values.only;
   }
   if (values.runs !== undefined) {
     if (!/^\d+$/.test(values.runs) || Number(values.runs) < 1) {
@@ -211,6 +229,8 @@ interface CommandMeasure {
 class Bench {
   /** Every workspace made, so that an interrupted run still removes them. */
   private readonly workspaces = new Set<PulumiWorkspace>();
+  /** The `generation` each YAML workspace's configuration holds. */
+  private readonly yamlGenerations = new Map<PulumiWorkspace, number>();
 
   constructor(
     private readonly sim: Simulator,
@@ -234,8 +254,38 @@ class Bench {
     return workspace;
   }
 
+  /** The same JobReruns as `workspace("job-rerun", count)`, as a YAML program through the provider plugin. */
+  async yamlWorkspace(count: number): Promise<PulumiWorkspace> {
+    const project = `bench-yaml-${count}`;
+    await fs.mkdir(E2E_ROOT, { recursive: true });
+    const dir = await fs.mkdtemp(path.join(E2E_ROOT, `${project}-`));
+    await fs.writeFile(path.join(dir, "Pulumi.yaml"), yamlProgramText(project, count, PLUGIN_DIR));
+    const workspace = await PulumiWorkspace.create({ project, dir, existingProject: true, removeDir: true });
+    this.workspaces.add(workspace);
+    await workspace.configureNarrative(this.proxy.url, this.token);
+    return workspace;
+  }
+
+  /**
+   * `measure` for a YAML workspace, whose triggers come from its `generation` setting: set before the clock
+   * starts (a command of its own, as a person changing a setting), and only when it changes.
+   */
+  async measureYaml(
+    workspace: PulumiWorkspace,
+    args: string[],
+    generation: number,
+    expected: RegExp,
+  ): Promise<CommandMeasure> {
+    if (this.yamlGenerations.get(workspace) !== generation) {
+      await workspace.setConfig(YAML_GENERATION_KEY, String(generation));
+      this.yamlGenerations.set(workspace, generation);
+    }
+    return this.measure(workspace, args, generation, expected);
+  }
+
   async dispose(workspace: PulumiWorkspace): Promise<void> {
     this.workspaces.delete(workspace);
+    this.yamlGenerations.delete(workspace);
     await workspace.dispose();
   }
 
@@ -485,6 +535,110 @@ async function measureScale(
   return footprintResources;
 }
 
+/**
+ * Reschedules every job the plugin's figures use once, outside any figure. The YAML and the Node.js stacks
+ * reschedule the same jobs in turn, and the run-since rule (decisions.ts) rightly takes a reschedule a stack did
+ * not send for a run to follow rather than POST again. On the simulator's frozen clock every reschedule leaves a
+ * job as the first one did (pending, the same `updated_at`), so after this one neither stack sees the other's.
+ */
+async function primeJobs(sim: Simulator, token: string, count: number): Promise<void> {
+  const client = new NarrativeJobsClient({ apiUrl: sim.url, token });
+  try {
+    for (let index = 0; index < count; index++) {
+      await client.reschedule(benchJobId(index), { force: true });
+    }
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * Section 6, the provider plugin (issue 16): at each count, the same JobReruns as a Pulumi YAML program through
+ * the `narrative` plugin and as a Node.js program through the dynamic provider host, against the same simulator
+ * and proxy, the same job ids and the same change of triggers, preview and up alternating (YAML first); then the
+ * plugin's start-up against the dynamic host's.
+ */
+async function measurePlugin(
+  bench: Bench,
+  sim: Simulator,
+  counts: readonly number[],
+  runs: number,
+): Promise<Omit<PluginResults, "measuredBy">> {
+  const preview: PluginCompared[] = [];
+  const up: PluginCompared[] = [];
+  if (counts.length > 0) {
+    await primeJobs(sim, bench.token, Math.max(...counts));
+  }
+  for (const count of counts) {
+    const yaml = await bench.yamlWorkspace(count);
+    const dynamic = await bench.workspace("job-rerun", count);
+    try {
+      const upArgs = ["up", "--yes", "--skip-preview"];
+      const created = new RegExp(`\\+ ${count + 1} created`);
+      let generation = 0;
+      const createYaml = (await bench.measureYaml(yaml, upArgs, generation, created)).seconds;
+      const createDynamic = (await bench.measure(dynamic, upArgs, generation, created)).seconds;
+      progress(
+        `N=${count} plugin: created (YAML ${createYaml.toFixed(1)} s, dynamic ${createDynamic.toFixed(1)} s)`,
+      );
+
+      const compare = ([yamlRuns = [], dynamicRuns = []]: CommandMeasure[][]): PluginCompared => ({
+        count,
+        yaml: pluginSide(yamlRuns),
+        dynamic: pluginSide(dynamicRuns),
+        ratio: pairedRatios(secondsOf(yamlRuns), secondsOf(dynamicRuns)),
+      });
+
+      // Preview leaves the state alone: every run previews the same change of triggers.
+      const previewed = new RegExp(`~ ${count} to update`);
+      const next = generation + 1;
+      preview.push(
+        compare(
+          await bench.alternate(`N=${count} plugin preview`, runs, [
+            { name: "YAML", run: () => bench.measureYaml(yaml, ["preview"], next, previewed) },
+            { name: "dynamic", run: () => bench.measure(dynamic, ["preview"], next, previewed) },
+          ]),
+        ),
+      );
+
+      // Each round applies a new generation of triggers on both sides.
+      const updated = new RegExp(`~ ${count} updated`);
+      up.push(
+        compare(
+          await bench.alternate(`N=${count} plugin up`, runs, [
+            {
+              name: "YAML",
+              run: () => {
+                generation += 1;
+                return bench.measureYaml(yaml, upArgs, generation, updated);
+              },
+            },
+            { name: "dynamic", run: () => bench.measure(dynamic, upArgs, generation, updated) },
+          ]),
+        ),
+      );
+    } finally {
+      await bench.dispose(yaml);
+      await bench.dispose(dynamic);
+    }
+  }
+  progress(`plugin start-up: ${PLUGIN_START_RUNS} starts of each`);
+  const start = await measurePluginStart(PLUGIN_START_RUNS);
+  progress(
+    `plugin start-up ${formatSummary(start.plugin.port, 0, " ms")}, dynamic host ` +
+      `${formatSummary(start.dynamicHost.port, 0, " ms")}; ratio ${formatSummary(start.portRatio, 2)}`,
+  );
+  return { counts: [...counts], runs, preview, up, start };
+}
+
+function pluginSide(measures: readonly CommandMeasure[]): PluginCompared["yaml"] {
+  return {
+    seconds: summarize(secondsOf(measures)),
+    requests: summarize(measures.map((measure) => measure.requests)),
+    writes: summarize(measures.map((measure) => measure.writes)),
+  };
+}
+
 function occurrences(text: string, secret: string): number {
   return text.split(secret).length - 1;
 }
@@ -616,6 +770,71 @@ async function measureClientOnly(write: boolean): Promise<void> {
   );
 }
 
+/**
+ * `--only plugin`: section 6 alone, against a simulator of its own, replacing that section of results.json (or
+ * printing it, with --no-write).
+ */
+async function measurePluginOnly(options: BenchOptions): Promise<void> {
+  const counts = options.counts.filter((count) => PLUGIN_COUNTS.includes(count));
+  await ensurePulumiCli({ showProgress: true });
+  const token = distinctiveToken("bench");
+  const sim = await startSimulator({ frozen: true, token });
+  const seedJob = sim.job(SEEDED_JOB_IDS.completed);
+  if (seedJob === undefined) {
+    throw new Error("the simulator no longer seeds the reschedule page's example job");
+  }
+  for (let index = 0; index < Math.max(0, ...counts); index++) {
+    sim.addJob({ ...seedJob, job_id: benchJobId(index) });
+  }
+  const proxy = await startApiProxy(sim.url);
+  const bench = new Bench(sim, proxy, token);
+  const loadAverages: number[] = [os.loadavg()[0] ?? 0];
+  const loadSampler = setInterval(() => loadAverages.push(os.loadavg()[0] ?? 0), 10_000);
+  let measured: Omit<PluginResults, "measuredBy">;
+  try {
+    measured = await measurePlugin(bench, sim, counts, options.runs);
+  } finally {
+    clearInterval(loadSampler);
+    await bench.disposeAll();
+    await proxy.close();
+    await sim.close();
+  }
+  const loadAverage = summarize(loadAverages);
+  const args = [
+    "--only plugin",
+    ...(counts.join() === PLUGIN_COUNTS.join() ? [] : [`--n ${counts.join()}`]),
+    ...(options.runs === MODES.full.runs ? [] : [`--runs ${options.runs}`]),
+  ];
+  const plugin: PluginResults = {
+    ...measured,
+    measuredBy: {
+      command: `npm run bench -- ${args.join(" ")}`,
+      date: new Date().toISOString(),
+      loadAverage,
+    },
+  };
+  for (const [command, rows] of [
+    ["preview", plugin.preview],
+    ["up", plugin.up],
+  ] as const) {
+    for (const row of rows) {
+      progress(`plugin ${command} N=${row.count}: YAML over dynamic ${formatSummary(row.ratio, 2)}`);
+    }
+  }
+  progress(`load average ${formatSummary(loadAverage, 2)}`);
+  if (!options.write) {
+    process.stdout.write(`${JSON.stringify(plugin, null, 2)}\n`);
+    return;
+  }
+  const results = JSON.parse(await fs.readFile(RESULTS_JSON, "utf8")) as BenchResults;
+  results.plugin = plugin;
+  await writeFormatted(RESULTS_JSON, JSON.stringify(results, null, 2));
+  await writeFormatted(RESULTS_MD, renderMarkdown(results));
+  progress(
+    `wrote section 6 of ${path.relative(REPO_ROOT, RESULTS_MD)} and ${path.relative(REPO_ROOT, RESULTS_JSON)}`,
+  );
+}
+
 async function main(): Promise<void> {
   const startedAt = performance.now();
   const options = parseOptions(process.argv.slice(2));
@@ -629,6 +848,10 @@ async function main(): Promise<void> {
   }
   if (options.only === "client") {
     await measureClientOnly(options.write);
+    return;
+  }
+  if (options.only === "plugin") {
+    await measurePluginOnly(options);
     return;
   }
   // Ctrl+C reaches the CLI too, which cancels; the failed command then unwinds through the clean-ups below.
@@ -678,6 +901,7 @@ async function main(): Promise<void> {
       storedEqualsInProcess: undefined,
     },
     client: undefined,
+    plugin: undefined,
     polling: undefined,
   };
 
@@ -715,6 +939,11 @@ async function main(): Promise<void> {
         await bench.dispose(stack);
       }
     }
+    const pluginCounts = options.counts.filter((count) => PLUGIN_COUNTS.includes(count));
+    results.plugin = {
+      ...(await measurePlugin(bench, sim, pluginCounts, options.runs)),
+      measuredBy: undefined,
+    };
     await measureNaive(bench, results);
     results.client = await measureClient(sim.url, proxy, token, progress);
     await measurePolling(token, results);

@@ -1,9 +1,15 @@
 /**
- * Reading a job without rerunning it: what the `narrative:index:getJob` function returns, from any host.
+ * Reading a job without rerunning it: what the `narrative:index:getJob` function returns, from any host. The
+ * plugin checks the arguments with `getJobFailures` (the engine shows each failure by its field) and reads with
+ * `getJobSnapshot` on the client it keeps; a program's `getJob` and `getJobOutput` (functions.ts) go through
+ * `getJobResult`, which runs the same two steps on settings it resolved. No Pulumi code here.
  */
 import { apiUrlProblem } from "./api-url";
-import type { NarrativeJobsClient } from "./client";
+import { NarrativeJobsClient, type NarrativeClientOptions } from "./client";
+import { NarrativeConfigError } from "./errors";
 import { parseExact } from "./json";
+import { redact } from "./redact";
+import type { ProviderSettings } from "./settings";
 import { EXAMPLE_JOB_ID, isJobId, type Job } from "./types";
 
 export interface GetJobArgs {
@@ -35,7 +41,12 @@ export function getJobFailures(args: Record<string, unknown>): { property: strin
   const failures: { property: string; reason: string }[] = [];
   const { jobId, apiUrl } = args;
   if (!isJobId(jobId)) {
-    const got = typeof jobId === "string" ? JSON.stringify(jobId.slice(0, 80)) : "nothing";
+    const got =
+      typeof jobId === "string"
+        ? JSON.stringify(jobId.slice(0, 80))
+        : jobId === undefined
+          ? "nothing"
+          : typeof jobId;
     failures.push({
       property: "jobId",
       reason: `jobId must be a Narrative job UUID such as ${EXAMPLE_JOB_ID}; got ${got}`,
@@ -56,4 +67,53 @@ export async function getJobSnapshot(client: NarrativeJobsClient, jobId: string)
   const { job, jobJson } = await client.getJob(jobId);
   // The client's `job` is JSON.parse's reading, which rounds integers beyond 2^53; the exact text is parsed again.
   return { jobId: job.job_id, job: parseExact(jobJson) as Job, jobJson, state: job.state };
+}
+
+/** Client options a host may set beyond what settings hold: progress lines, cancellation, shorter timeouts. */
+export type ReadTuning = Partial<Omit<NarrativeClientOptions, "apiUrl" | "apiUrlSetting" | "token">>;
+
+/**
+ * `getJobFailures` then `getJobSnapshot`, for a host that holds settings rather than a client. The arguments
+ * are checked first, then the token, each failing before any request with a NarrativeConfigError that names
+ * the field (a token pasted into `jobId` is quoted as [REDACTED]); the API's own failures are the client's errors.
+ */
+export async function getJobResult(
+  settings: ProviderSettings,
+  args: GetJobArgs,
+  tuning: ReadTuning = {},
+): Promise<GetJobResult> {
+  const failures = getJobFailures({ ...args });
+  const [first] = failures;
+  if (first !== undefined) {
+    const reasons = failures.map((failure) => failure.reason).join("; ");
+    throw new NarrativeConfigError(`${redact(`getJob: ${reasons}`, settings.token)}. Nothing was sent.`, {
+      property: first.property,
+    });
+  }
+  return getJobSnapshot(clientFromSettings(settings, args.apiUrl, tuning), args.jobId);
+}
+
+/**
+ * A client for the API URL given, else the settings' one, named in messages by where it came from. Without a
+ * token the client refuses to be made, naming narrative:token and NARRATIVE_API_TOKEN.
+ */
+function clientFromSettings(
+  settings: ProviderSettings,
+  apiUrl: string | undefined,
+  tuning: ReadTuning,
+): NarrativeJobsClient {
+  return new NarrativeJobsClient({
+    ...(settings.attemptTimeoutMs !== undefined ? { attemptTimeoutMs: settings.attemptTimeoutMs } : {}),
+    ...(settings.totalTimeoutMs !== undefined ? { totalTimeoutMs: settings.totalTimeoutMs } : {}),
+    ...tuning,
+    apiUrl: apiUrl ?? settings.apiUrl,
+    apiUrlSetting:
+      apiUrl !== undefined
+        ? "apiUrl"
+        : settings.apiUrlSetting === "default"
+          ? "narrative:apiUrl"
+          : settings.apiUrlSetting,
+    // The client checks it (checkToken): a missing, blank or unusable token fails there, before any request.
+    token: settings.token ?? "",
+  });
 }

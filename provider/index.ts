@@ -6,6 +6,15 @@
  * `pulumi-narrative-jobs/simulator`.
  */
 export { JobRerun, type JobRerunArgs } from "./resource";
+export {
+  getJob,
+  getJobOutput,
+  type GetJobArgs,
+  type GetJobOutputArgs,
+  type GetJobOptions,
+  type GetJobOutputOptions,
+  type GetJobResult,
+} from "./functions";
 export type { JobRerunOutputs, JobRerunStatus, RerunOutcome, StoredOutputs } from "./decisions";
 export type { DatasetSelector, JobRerunInputValues, OnUnrecordedRun, WaitFor } from "./inputs";
 export {

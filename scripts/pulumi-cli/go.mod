@@ -11,7 +11,9 @@
 //   version is not available") for @latest, for the commit hash and for the
 //   pseudo-version v3.0.0-20260624180030-dc7edd58bc13 of that commit. So
 //   ./cmd/pulumi-language-nodejs is a small replacement host written for this
-//   project against sdk/v3 v3.248.0 (see the comment at its top).
+//   project against sdk/v3 v3.248.0 (see the comment at its top). The Go
+//   language host module (github.com/pulumi/pulumi/sdk/go/pulumi-language-go/v3)
+//   is refused the same way, so ./cmd/pulumi-language-go is a stand-in too.
 // - The replace below repeats the only non-local replace of pkg/v3@v3.248.0's
 //   go.mod (replaces do not apply to dependencies). sdk/v3's own go.mod also
 //   pins golang.org/x/text to v0.3.8, but that is not used for the CLI build

@@ -64,6 +64,9 @@ const rerun = new narrative.JobRerun("typed", args, { protect: false });
 export const state: pulumi.Output<string> = rerun.state;
 export const job: pulumi.Output<narrative.Job> = rerun.job;
 export const isDone = narrative.isTerminalJobState("completed");
+const read: pulumi.Output<narrative.GetJobResult> = narrative.getJobOutput({ jobId: rerun.jobId });
+export const readState: pulumi.Output<string> = read.state;
+export const readJob: Promise<narrative.Job> = narrative.getJob({ jobId: args.jobId as string }).then((r) => r.job);
 `;
     await fs.writeFile(path.join(programDir, "typed.ts"), source);
     const tsconfig = {

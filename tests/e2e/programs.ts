@@ -95,3 +95,46 @@ exports.unfinished = all((rerun) => rerun.unfinishedRun).apply(
 );
 `;
 }
+
+/**
+ * A TypeScript program that reads a job without rerunning it, as the README's "Reading a job" shows: it
+ * exports the last `result.snapshot_id` and the `state` of the job named by the configuration's
+ * `upstreamJobId`, and reruns the job `downstreamJobId` whenever that snapshot changes. Written as index.ts
+ * beside a tsconfig.json, so Pulumi type-checks and runs it through ts-node as it does a user's program.
+ */
+export const READ_JOB_PROGRAM = `import * as pulumi from "@pulumi/pulumi";
+import * as narrative from "pulumi-narrative-jobs";
+
+const config = new pulumi.Config();
+
+// Read only, in preview too: one GET /jobs/{job_id}, nothing rescheduled.
+const upstream = narrative.getJobOutput({ jobId: config.require("upstreamJobId") });
+
+// Beyond 2^53, so the exact decimal string: "1724919539450264600".
+export const snapshotId = upstream.job.apply((job) => job.result?.["snapshot_id"]);
+export const upstreamState = upstream.state;
+
+// Rerun the downstream job whenever the upstream job leaves a new snapshot.
+const downstream = new narrative.JobRerun("downstream", {
+  jobId: config.require("downstreamJobId"),
+  triggers: { upstreamSnapshot: snapshotId },
+});
+export const downstreamState = downstream.state;
+`;
+
+/** The tsconfig.json beside READ_JOB_PROGRAM: the examples' settings. */
+export const READ_JOB_TSCONFIG = `${JSON.stringify(
+  {
+    compilerOptions: {
+      strict: true,
+      target: "ES2022",
+      module: "commonjs",
+      moduleResolution: "node",
+      types: ["node"],
+      skipLibCheck: true,
+    },
+    files: ["index.ts"],
+  },
+  null,
+  2,
+)}\n`;

@@ -183,6 +183,34 @@ for (const kind of ["dynamic", "plugin"] as HostKind[]) {
       }
     });
 
+    it("a state written by a newer release: diff and refresh stop, naming both versions, and send nothing", async () => {
+      const { id, outputs } = await created();
+      sim.reset();
+      // The state as a future release would write it: a higher schemaVersion and a member this one does not know.
+      const future =
+        kind === "plugin"
+          ? { ...outputs, schemaVersion: 99, lane: "fast" }
+          : {
+              ...outputs,
+              status: { ...(outputs["status"] as Record<string, unknown>), schemaVersion: 99, lane: "fast" },
+            };
+
+      for (const step of [
+        () => host.diff(id, future, { jobId: JOB_ID, triggers: { sql: "v2" } }),
+        () => host.read(id, future),
+      ]) {
+        const error = await step().then(
+          () => undefined,
+          (caught: unknown) => caught as HostError,
+        );
+        expect(error, "refused").to.be.instanceOf(HostError);
+        expect(error?.message)
+          .to.include("schemaVersion 99")
+          .and.include("Install a release of pulumi-narrative-jobs newer than");
+      }
+      expect(sim.requests).to.deep.equal([]);
+    });
+
     it("Cancel ends a wait at once; the reschedule is recorded and the next up follows the run", async () => {
       const { id, outputs } = await created();
       const news = { jobId: JOB_ID, triggers: { sql: "v2" }, waitFor: "terminal" };
@@ -205,6 +233,45 @@ for (const kind of ["dynamic", "plugin"] as HostKind[]) {
         rescheduleCount: 1,
       });
       expect(sim.appliedReschedules(JOB_ID)).to.equal(1);
+    });
+  });
+}
+
+for (const kind of ["dynamic", "plugin"] as HostKind[]) {
+  describe(`the ${kind} host's settings from the environment`, function () {
+    this.timeout(30_000);
+
+    it("with no configuration, NARRATIVE_API_TOKEN and NARRATIVE_API_URL are used; a plain-http URL is refused", async () => {
+      const sim = await startSimulator({ frozen: true, token: TOKEN });
+      const host = await ProviderHost.start(kind, { NARRATIVE_API_TOKEN: TOKEN, NARRATIVE_API_URL: sim.url });
+      try {
+        await host.configure({});
+        const { id } = await host.create({ jobId: JOB_ID, triggers: "v1" });
+        expect(id).to.equal(JOB_ID);
+        expect(sim.requests.map((request) => [requestLine(request), request.authorized])).to.deep.equal([
+          [`GET /jobs/${JOB_ID}`, true],
+        ]);
+      } finally {
+        await host.close();
+      }
+
+      const refusing = await ProviderHost.start(kind, {
+        NARRATIVE_API_TOKEN: TOKEN,
+        NARRATIVE_API_URL: "http://192.0.2.1:8080",
+      });
+      try {
+        const error = await refusing
+          .configure({})
+          .then(() => refusing.create({ jobId: JOB_ID, triggers: "v1" }))
+          .then(
+            () => undefined,
+            (caught: unknown) => caught as Error,
+          );
+        expect(error?.message).to.include("NARRATIVE_API_URL must use https://");
+      } finally {
+        await refusing.close();
+        await sim.close();
+      }
     });
   });
 }

@@ -32,7 +32,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["client"],
   ["inputs", "wait", "cancellation", "get-job", "state-version"],
   ["decisions"],
-  ["shim", "incomplete", "provider", "resource", "resolvable"],
+  ["shim", "incomplete", "provider", "resource", "resolvable", "functions"],
   ["index"],
   ["plugin/proto", "plugin/schema"],
   ["plugin/values"],

@@ -1,0 +1,184 @@
+/**
+ * JobRerun from Go: examples/go, a Go program on the SDK generated from the schema (sdk/go), walked in order by
+ * the real Pulumi CLI through the stand-in Go language host (scripts/pulumi-cli/cmd/pulumi-language-go, which
+ * builds the program with `go build`) and the `narrative` provider plugin, against the simulator over loopback.
+ * The program is a copy of examples/go whose `replace` points at this repository's sdk/go.
+ */
+import { expect } from "chai";
+import { randomBytes } from "node:crypto";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { startSimulator, type Simulator } from "../../provider/simulator";
+import { JOB_RERUN_TOKEN } from "../../provider/plugin/schema";
+import {
+  E2E_ROOT,
+  ensurePulumiCli,
+  PulumiWorkspace,
+  REPO_ROOT,
+  runCommand,
+} from "../../scripts/pulumi-harness";
+import { tokenLeaks } from "../helpers/token-leaks";
+import { pollUntil, skipTheRestAfterAFailure } from "./support";
+import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "./steps";
+
+const SNAPSHOT_ID = "1724919539450264600";
+const PENDING_MS = 60_000;
+const RUNNING_MS = 3_600_000;
+const EXAMPLE = path.join(REPO_ROOT, "examples", "go");
+const SDK_MODULE = "github.com/narrative-io/pulumi-narrative-jobs/sdk/go";
+
+/** examples/go copied under .e2e/, its `replace` made absolute so that it still finds this repository's SDK. */
+async function goProgram(): Promise<string> {
+  await fs.mkdir(E2E_ROOT, { recursive: true });
+  const dir = await fs.mkdtemp(path.join(E2E_ROOT, "narrative-go-"));
+  for (const file of ["Pulumi.yaml", "main.go", "go.mod", "go.sum"]) {
+    await fs.copyFile(path.join(EXAMPLE, file), path.join(dir, file));
+  }
+  await runCommand("go", ["mod", "edit", `-replace=${SDK_MODULE}=${path.join(REPO_ROOT, "sdk", "go")}`], {
+    cwd: dir,
+    env: { ...process.env, GOFLAGS: "-mod=mod" },
+  });
+  return dir;
+}
+
+describe("e2e: a JobRerun from Go (examples/go) through the Go SDK and the narrative plugin", function () {
+  // Every command builds the program first (about 10 s once Go's build cache is warm).
+  this.timeout(240_000);
+
+  const token = `tok-GO-${randomBytes(12).toString("hex")}`;
+  let sim: Simulator;
+  let workspace: PulumiWorkspace;
+
+  before(async function () {
+    // The first build of a Pulumi Go program compiles the Go SDK: minutes on 2 cores with a cold cache.
+    this.timeout(900_000);
+    sim = await startSimulator({
+      frozen: true,
+      token,
+      durations: { pendingMs: PENDING_MS, runningMs: RUNNING_MS },
+    });
+    const dir = await goProgram();
+    const inherited = (process.env["PATH"] ?? "").split(path.delimiter);
+    // The plugin on PATH, as `npm install -g pulumi-narrative-jobs` puts it there (plugin-install.test.ts proves
+    // that path with the packed package); here the repository's own build.
+    const env = {
+      PATH: [path.join(REPO_ROOT, "node_modules", ".bin"), await ensurePulumiCli(), ...inherited].join(
+        path.delimiter,
+      ),
+    };
+    workspace = await PulumiWorkspace.create({ project: "narrative-go", dir, existingProject: true, env });
+    await workspace.configureNarrative(sim.url, token);
+    await workspace.setConfig("jobId", SEED_JOB_ID);
+    await workspace.setConfig("sqlHash", "v1");
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await workspace?.dispose();
+    await sim?.close();
+  });
+
+  skipTheRestAfterAFailure();
+
+  it("1. up creates the JobRerun reading the job only; getJob reads it too; the job is stored exactly", async function () {
+    this.timeout(900_000);
+    const { result, requests } = await watchRequests(sim, () =>
+      workspace.pulumi(["up", "--yes", "--skip-preview"], { timeoutMs: 900_000 }),
+    );
+
+    expectSucceeded(result);
+    expect(result.output).to.match(/narrative:index:JobRerun\s+rerun\s+created/);
+    // One read for the resource, one for getJob; nothing that changes the job.
+    expect(requests.map((request) => `${request.method} ${request.path}`)).to.deep.equal([
+      `GET /jobs/${SEED_JOB_ID}`,
+      `GET /jobs/${SEED_JOB_ID}`,
+    ]);
+    expect(await workspace.outputs()).to.include({
+      state: "completed",
+      stateWhenRead: "completed",
+      rescheduleCount: 0,
+      snapshotId: SNAPSHOT_ID,
+    });
+  });
+
+  it("2. a trigger change: preview shows the update and sends nothing that changes the job", async () => {
+    await workspace.setConfig("sqlHash", "v2");
+
+    const { result, requests } = await watchRequests(sim, () => workspace.pulumi(["preview", "--diff"]));
+
+    expectSucceeded(result);
+    expect(result.output).to.match(/~ narrative:index:JobRerun: \(update\)/);
+    expect(result.output).to.match(/~ sql: "v1" => "v2"/);
+    // getJob's read is the only request.
+    expect(requests.map((request) => `${request.method} ${request.path}`)).to.deep.equal([
+      `GET /jobs/${SEED_JOB_ID}`,
+    ]);
+  });
+
+  it('3. up sends exactly one POST {"force":true}; the outputs hold the result exactly', async () => {
+    const { result, writes, requests } = await watchRequests(sim, () =>
+      workspace.pulumi(["up", "--yes", "--skip-preview"]),
+    );
+
+    expectSucceeded(result);
+    expect(
+      writes.map((request) => `${request.method} ${request.path} ${request.body}`),
+      describeRequests(requests),
+    ).to.deep.equal([`POST /jobs/${SEED_JOB_ID}/reschedule {"force":true}`]);
+    expect(await workspace.outputs()).to.include({
+      outcome: "rescheduled",
+      rescheduleCount: 1,
+      state: "pending",
+      snapshotId: SNAPSHOT_ID,
+    });
+  });
+
+  it("4. refresh reads the job and sends nothing else", async () => {
+    const { result, requests } = await watchRequests(sim, () =>
+      workspace.pulumi(["refresh", "--yes", "--skip-preview"]),
+    );
+
+    expectSucceeded(result);
+    expect(requests.length).to.be.above(0);
+    expect(
+      requests.filter((request) => request.method !== "GET"),
+      describeRequests(requests),
+    ).to.deep.equal([]);
+  });
+
+  it("5. waitFor terminal: a failed run fails the up with the job's messages, the reschedule recorded", async () => {
+    sim.advance(PENDING_MS + RUNNING_MS);
+    sim.setJobOutcome(SEED_JOB_ID, { state: "failed", message: "Snowflake warehouse suspended" });
+    await workspace.setConfig("waitFor", "terminal");
+    await workspace.setConfig("sqlHash", "v3");
+    const applied = sim.appliedReschedules(SEED_JOB_ID);
+
+    const running = workspace.pulumi(["up", "--yes", "--skip-preview"], { allowFailure: true });
+    await pollUntil(() => (sim.appliedReschedules(SEED_JOB_ID) > applied ? true : undefined), {
+      what: "the reschedule",
+      timeoutMs: 120_000,
+    });
+    sim.advance(PENDING_MS + RUNNING_MS);
+    const failed = await running;
+
+    expect(failed.code, failed.output).not.to.equal(0);
+    expect(failed.output).to.include(SEED_JOB_ID).and.include("Snowflake warehouse suspended");
+    expect(sim.appliedReschedules(SEED_JOB_ID)).to.equal(applied + 1);
+    const { resources } = await workspace.exportStack();
+    const rerun = resources.find((resource) => resource.type === JOB_RERUN_TOKEN);
+    expect(rerun?.outputs).to.deep.include({ unfinishedRun: "rerun", state: "failed", rescheduleCount: 2 });
+  });
+
+  it("6. the token is in no state file and no output; destroy sends nothing", async () => {
+    const { result, requests } = await watchRequests(sim, () => workspace.pulumi(["destroy", "--yes"]));
+
+    expectSucceeded(result);
+    expect(requests, describeRequests(requests)).to.deep.equal([]);
+    for (const file of await workspace.backendFiles()) {
+      expect(tokenLeaks(await fs.readFile(file, "utf8"), token), file).to.deep.equal([]);
+    }
+    for (const command of workspace.transcript) {
+      expect(tokenLeaks(command.output, token), command.command).to.deep.equal([]);
+    }
+  });
+});
