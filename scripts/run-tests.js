@@ -6,6 +6,7 @@
 //   TEST_SUITES=e2e,compat node scripts/run-tests.js       the files of those suites (as .mocharc.cjs lists them)
 //   node scripts/run-tests.js tests/e2e/yaml.test.ts        the files named, in place of the suites
 //   node scripts/run-tests.js --grep retry                  other arguments go to every mocha process
+//   TEST_MEASURE_CPU=1 npm test                             the times table gets each file's CPU (GNU time)
 //
 // Why processes rather than `mocha --parallel`: a few files cannot share the machine (see RUNS_ALONE below),
 // and mocha's parallel mode has no way to hold a file back until the others are done.
@@ -137,6 +138,26 @@ function batchName(batch) {
   return batch.shard === undefined ? batch.files[0] : `${batch.files[0]} [shard ${batch.shard}]`;
 }
 
+const GNU_TIME = "/usr/bin/time";
+const MEASURE_CPU = process.env["TEST_MEASURE_CPU"] === "1" && fs.existsSync(GNU_TIME);
+let cpuFiles = 0;
+
+/** User plus system CPU seconds from GNU time's output file, or undefined; the file is removed. */
+function readCpu(file) {
+  if (file === undefined) {
+    return undefined;
+  }
+  try {
+    const last = fs.readFileSync(file, "utf8").trim().split("\n").pop() ?? "";
+    const [user, system] = last.split(" ").map(Number);
+    return Number.isFinite(user) && Number.isFinite(system) ? user + system : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
 const children = new Set();
 /** Set on SIGINT or SIGTERM: the running files are stopped, and no other starts. */
 let stopping = false;
@@ -145,7 +166,15 @@ let stopping = false;
 function runBatch(batch, forwarded, env) {
   const startedAt = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MOCHA, ...batch.files, ...forwarded], {
+    // With TEST_MEASURE_CPU=1, GNU time reports the CPU the file used: its mocha process and every process it
+    // waited for (the Pulumi CLI, which waits for its plugins and language hosts). Timing a file's wall clock
+    // says little when files share the cores; its CPU says what it costs the machine.
+    const cpuFile = MEASURE_CPU
+      ? path.join(os.tmpdir(), `run-tests-cpu-${process.pid}-${(cpuFiles += 1)}`)
+      : undefined;
+    const command =
+      cpuFile === undefined ? [process.execPath] : [GNU_TIME, "-f", "%U %S", "-o", cpuFile, process.execPath];
+    const child = spawn(command[0], [...command.slice(1), MOCHA, ...batch.files, ...forwarded], {
       cwd: ROOT,
       env: batch.shard === undefined ? env : { ...env, TEST_SHARD: batch.shard },
       stdio: ["ignore", "pipe", "pipe"],
@@ -175,7 +204,7 @@ function runBatch(batch, forwarded, env) {
         counts.failed += 1;
         output += `\nrun-tests: mocha ${problem ?? `exited with ${code}`} ${summary === null ? "without its summary line" : "though it reported no failure"}\n`;
       }
-      resolve({ batch, counts, code, output, ms: Date.now() - startedAt });
+      resolve({ batch, counts, code, output, ms: Date.now() - startedAt, cpu: readCpu(cpuFile) });
     };
     child.on("error", (error) => finish(1, `failed to start: ${error.message}`));
     child.on("close", (code, signal) =>
@@ -287,10 +316,13 @@ async function main() {
   writeTimes(times);
 
   const total = { passed: 0, failed: 0, skipped: 0 };
-  process.stdout.write(`\nrun-tests: times (wall clock ${((Date.now() - startedAt) / 1000).toFixed(1)} s)\n`);
+  const cpu = results.reduce((sum, result) => sum + (result.cpu ?? 0), 0);
+  process.stdout.write(
+    `\nrun-tests: times (wall clock ${((Date.now() - startedAt) / 1000).toFixed(1)} s${MEASURE_CPU ? `, ${cpu.toFixed(0)} s CPU` : ""})\n`,
+  );
   for (const result of [...results].sort((a, b) => b.ms - a.ms)) {
     process.stdout.write(
-      `  ${(result.ms / 1000).toFixed(1).padStart(7)} s  ${batchName(result.batch)}${result.batch.alone ? " [alone]" : ""}\n`,
+      `  ${(result.ms / 1000).toFixed(1).padStart(7)} s${result.cpu === undefined ? "" : `  ${result.cpu.toFixed(1).padStart(7)} s CPU`}  ${batchName(result.batch)}${result.batch.alone ? " [alone]" : ""}\n`,
     );
     total.passed += result.counts.passed;
     total.failed += result.counts.failed;
