@@ -4,7 +4,8 @@
 // - test files named on the command line (`npx mocha tests/unit/json.test.ts`, or with `--spec`): those alone;
 //   mocha would otherwise add them to the configured list and run everything;
 // - otherwise the suites in TEST_SUITES (comma-separated: unit, integration, e2e, compat), which the npm scripts
-//   set;
+//   set (scripts/run-tests.js, which most of them run, reads the files from here and starts a mocha process per
+//   file, naming it on the command line);
 // - otherwise all four suites.
 const { loadOptions } = require("mocha/lib/cli/options");
 

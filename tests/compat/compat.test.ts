@@ -6,6 +6,9 @@
  * an empty directory; package managers and their caches are shared between cells (package-managers.ts).
  *
  * At the end it prints the matrix (cell, result, seconds), which the README's "Where it is tested" lists.
+ *
+ * @shards 3: the cells are independent and each spends minutes installing and waiting on the Pulumi CLI, so
+ * scripts/run-tests.js runs a third of them in each of three processes side by side (see inThisShard below).
  */
 import { expect } from "chai";
 import { existsSync, promises as fs, readFileSync, realpathSync } from "node:fs";
@@ -35,8 +38,16 @@ import {
   watchRequests,
   type LifecycleContext,
 } from "../e2e/steps";
-import { COMPAT_CACHE, ensureTool, install, installByShellLine, TOOLS } from "./package-managers";
+import {
+  COMPAT_CACHE,
+  ensureTool,
+  install,
+  installByShellLine,
+  TOOLS,
+  type ToolName,
+} from "./package-managers";
 import { proxyCases, startProxiedApi, type ProxiedApi } from "./proxy-cell";
+import { inThisShard } from "../helpers/shard";
 import { PROJECT_NAME, RESOURCE_NAME, writeProgram, type ProgramKind } from "./programs";
 
 const DEV_DEPENDENCIES = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
@@ -72,6 +83,8 @@ interface Cell {
   /** Checks on the installed program, before the Pulumi CLI runs it. */
   checkInstall?(projectDir: string): void;
   scenario: "lifecycle" | "through-a-library" | "automation" | "plug-n-play" | "through-a-proxy";
+  /** The package manager that installs it: the cells of one share a process when the suite is split. */
+  manager: "npm" | ToolName;
 }
 
 /** Package.json dependencies: the packed package and the given @pulumi/pulumi, plus TypeScript's tools. */
@@ -103,6 +116,7 @@ async function pnpm(args: readonly string[], dir: string): Promise<CliResult> {
 const CELLS: Cell[] = [
   {
     name: "npm, TypeScript, the README's install lines",
+    manager: "npm",
     scenario: "lifecycle",
     async prepare(root, tarball) {
       // The one stand-in: package.json names the tarball for pulumi-narrative-jobs, so the README's
@@ -124,6 +138,7 @@ const CELLS: Cell[] = [
   },
   {
     name: `pnpm ${TOOLS.pnpm.version} (isolated node_modules), TypeScript`,
+    manager: "pnpm",
     scenario: "lifecycle",
     async prepare(root, tarball) {
       await writeProgram(root, "typescript", manifest(tarball, "typescript"));
@@ -139,6 +154,7 @@ const CELLS: Cell[] = [
   },
   {
     name: `Yarn ${TOOLS.yarnClassic.version} (classic), TypeScript`,
+    manager: "yarnClassic",
     scenario: "lifecycle",
     async prepare(root, tarball) {
       await writeProgram(root, "typescript", manifest(tarball, "typescript"));
@@ -152,6 +168,7 @@ const CELLS: Cell[] = [
   },
   {
     name: `Yarn ${TOOLS.yarnBerry.version}, nodeLinker: node-modules, TypeScript`,
+    manager: "yarnBerry",
     scenario: "lifecycle",
     async prepare(root, tarball) {
       await writeProgram(root, "typescript", manifest(tarball, "typescript"));
@@ -164,6 +181,7 @@ const CELLS: Cell[] = [
   },
   {
     name: `Yarn ${TOOLS.yarnBerry.version}, Plug'n'Play (its default): fails as the README says`,
+    manager: "yarnBerry",
     scenario: "plug-n-play",
     async prepare(root, tarball) {
       await writeProgram(root, "javascript", manifest(tarball, "javascript"));
@@ -174,6 +192,7 @@ const CELLS: Cell[] = [
   },
   {
     name: "npm, plain JavaScript",
+    manager: "npm",
     scenario: "lifecycle",
     async prepare(root, tarball) {
       await writeProgram(root, "javascript", manifest(tarball, "javascript"));
@@ -183,6 +202,7 @@ const CELLS: Cell[] = [
   },
   {
     name: 'npm, ES module TypeScript ("type": "module")',
+    manager: "npm",
     scenario: "lifecycle",
     async prepare(root, tarball) {
       await writeProgram(root, "esm-typescript", manifest(tarball, "esm-typescript"));
@@ -192,6 +212,7 @@ const CELLS: Cell[] = [
   },
   {
     name: "npm, plain JavaScript, through a proxy (HTTPS_PROXY with a password, NO_PROXY, NODE_EXTRA_CA_CERTS)",
+    manager: "npm",
     scenario: "through-a-proxy",
     async prepare(root, tarball) {
       await writeProgram(root, "javascript", manifest(tarball, "javascript"));
@@ -201,6 +222,7 @@ const CELLS: Cell[] = [
   },
   {
     name: `npm, @pulumi/pulumi ${LOWEST_PULUMI_SDK_VERSION} (the lowest the peer range allows), TypeScript`,
+    manager: "npm",
     scenario: "lifecycle",
     async prepare(root, tarball) {
       await writeProgram(root, "typescript", manifest(tarball, "typescript", LOWEST_PULUMI_SDK_VERSION));
@@ -213,6 +235,7 @@ const CELLS: Cell[] = [
   },
   {
     name: `pnpm ${TOOLS.pnpm.version} workspace, the package only through a library of the project's own`,
+    manager: "pnpm",
     scenario: "through-a-library",
     async prepare(root, tarball) {
       await fs.writeFile(path.join(root, "pnpm-workspace.yaml"), 'packages:\n  - "infra"\n  - "jobs-lib"\n');
@@ -248,6 +271,7 @@ const CELLS: Cell[] = [
   },
   {
     name: "Automation API inline program (examples/automation), run from a directory without node_modules",
+    manager: "npm",
     scenario: "automation",
     async prepare(root, tarball) {
       const example = path.join(REPO_ROOT, "examples", "automation");
@@ -300,10 +324,17 @@ describe("compat: the packed package in fresh programs through the Pulumi CLI", 
         `  ${row.cell.padEnd(width)}  ${row.result.padEnd(7)}  ${row.seconds.toFixed(0).padStart(4)} s`,
     );
     const total = ((Date.now() - suiteStarted) / 1000).toFixed(0);
-    console.log(`\n  Compatibility matrix (${total} s in all, packing included):\n${lines.join("\n")}\n`);
+    const shard = process.env["TEST_SHARD"] ? `, the cells of shard ${process.env["TEST_SHARD"]}` : "";
+    console.log(
+      `\n  Compatibility matrix (${total} s in all, packing included${shard}):\n${lines.join("\n")}\n`,
+    );
   });
 
-  for (const cell of CELLS) {
+  // Under scripts/run-tests.js the cells run in several processes at once (`@shards` above). An npm cell may
+  // go anywhere: npm's cache takes concurrent installs. The cells of another package manager stay in one
+  // process, one after another: Yarn classic's cache does not (it has --mutex for that), and the manager
+  // itself is installed into COMPAT_CACHE on first use, which two processes must not do at once.
+  for (const cell of inThisShard(CELLS, (cell) => (cell.manager === "npm" ? cell.name : cell.manager))) {
     describe(cell.name, function () {
       const row: MatrixRow = { cell: cell.name, result: "FAILED", seconds: 0 };
       const token = distinctiveToken("compat");

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import fetch from "node-fetch";
 import { startSimulator, SEEDED_JOB_IDS, type Simulator } from "../../provider/simulator";
 import { distinctiveToken, REPO_ROOT, runCommand, type CliResult } from "../../scripts/pulumi-harness";
-import { pollUntil } from "./support";
+import { pollUntil, RequestArrivals } from "./support";
 import { npmInstall, packedTarball } from "./packing";
 
 const COMPLETED = SEEDED_JOB_IDS.completed;
@@ -440,9 +440,15 @@ describe("e2e: narrative-jobs, the command-line tool, installed from the npm tar
 
     it("Ctrl+C while a read of the job hangs still ends the wait at once", async () => {
       sim.fault(`GET /jobs/${RUNNING}`, { latencyMs: 4_000 });
+      // The read is logged only once answered, after 4 s, so its arrival is watched for instead. (A fixed
+      // pause used to stand in for it: on a busy machine the process had not even started by then, and
+      // Node's default SIGINT ended it before its own handler was there.)
+      const arrivals = new RequestArrivals(sim.url);
+      const reading = arrivals.next(
+        (arrival) => arrival.method === "GET" && arrival.path === `/jobs/${RUNNING}`,
+      );
       const waiting = { run: cli(["wait", RUNNING, "--for", "terminal"]) };
-      // The read is logged only once answered, after 4 s: give the process time to send it.
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await reading.finally(() => arrivals.close());
       const [child] = children;
       const signalled = Date.now();
       child?.kill("SIGINT");

@@ -28,6 +28,24 @@ const RESOURCE_NAME = "audience-view";
 const THIRD_TRIGGERS = { release: "2024.06.3", sql: "sha256:9b7e44" };
 const MAX_PROVIDER_TEXT_BYTES = 2048;
 
+/**
+ * Installs a copy of the built package, as npm would lay it out (package.json and its `files`), in
+ * `dir`/node_modules, and returns its directory. The program and Pulumi's dynamic provider host both resolve
+ * the package from the project's directory first, so this stack runs the copy: case 5 can rebuild it while
+ * other test files use the repository's lib/ at the same time. Its dependencies still resolve from the
+ * repository's node_modules, above.
+ */
+async function installCopyOfThePackage(dir: string): Promise<string> {
+  const packageDir = path.join(dir, "node_modules", "pulumi-narrative-jobs");
+  const manifest = JSON.parse(await fs.readFile(path.join(REPO_ROOT, "package.json"), "utf8")) as {
+    files: string[];
+  };
+  for (const entry of ["package.json", ...manifest.files]) {
+    await fs.cp(path.join(REPO_ROOT, entry), path.join(packageDir, entry), { recursive: true });
+  }
+  return packageDir;
+}
+
 describe("e2e: a JobRerun through the Pulumi CLI, cases 1-9 in order", function () {
   // Each CLI command takes a few seconds; a case runs up to four of them.
   this.timeout(120_000);
@@ -36,12 +54,15 @@ describe("e2e: a JobRerun through the Pulumi CLI, cases 1-9 in order", function 
   let sim: Simulator;
   let workspace: PulumiWorkspace;
   let context: LifecycleContext;
+  /** This stack's own copy of the package, which case 5 rebuilds. */
+  let packageDir: string;
 
   before(async function () {
     // Generous: on a machine without a cached CLI, ensure-pulumi builds one first (npm test does it before).
     this.timeout(600_000);
     sim = await startSimulator({ frozen: true, token });
     workspace = await PulumiWorkspace.create({ project: "narrative-e2e", program: jobRerunProgram() });
+    packageDir = await installCopyOfThePackage(workspace.dir);
     await workspace.configureNarrative(sim.url, token);
     context = { workspace, sim, resourceName: RESOURCE_NAME };
   });
@@ -79,11 +100,12 @@ describe("e2e: a JobRerun through the Pulumi CLI, cases 1-9 in order", function 
 
   it("5. a new build of the package with the same inputs: no update, no write", async () => {
     // Only the provider code changes: the compiled implementation gets a new line, and the text the engine
-    // stores as __provider (lib/shim.js) a different body, as an upgrade from an older release would.
-    const shimFile = path.join(REPO_ROOT, "lib", "shim.js");
-    const providerFile = path.join(REPO_ROOT, "lib", "provider.js");
+    // stores as __provider (lib/shim.js) a different body, as an upgrade from an older release would. The
+    // stack's own copy is rebuilt, never the repository's lib/: other test files run at the same time and load
+    // (or pack) that one.
+    const shimFile = path.join(packageDir, "lib", "shim.js");
+    const providerFile = path.join(packageDir, "lib", "provider.js");
     const originals = new Map<string, Buffer>();
-    const rebuilt = new Map<string, Buffer>();
     for (const file of [shimFile, providerFile]) {
       originals.set(file, await fs.readFile(file));
     }
@@ -92,14 +114,8 @@ describe("e2e: a JobRerun through the Pulumi CLI, cases 1-9 in order", function 
       const shim = originals.get(shimFile)?.toString() ?? "";
       const rebuiltShim = shim.replace("'exports.handler = ", `'/* ${marker} */ exports.handler = `);
       expect(rebuiltShim, "lib/shim.js no longer has the provider text this case edits").not.to.equal(shim);
-      rebuilt.set(shimFile, Buffer.from(rebuiltShim));
-      rebuilt.set(
-        providerFile,
-        Buffer.concat([originals.get(providerFile) ?? Buffer.alloc(0), Buffer.from(`\n// ${marker}\n`)]),
-      );
-      for (const [file, content] of rebuilt) {
-        await fs.writeFile(file, content);
-      }
+      await fs.writeFile(shimFile, rebuiltShim);
+      await fs.appendFile(providerFile, `\n// ${marker}\n`);
       const [storedBefore] = await workspace.jobReruns();
       expect(storedBefore?.inputs?.["__provider"]).to.be.a("string").and.not.include(marker);
 
@@ -110,18 +126,13 @@ describe("e2e: a JobRerun through the Pulumi CLI, cases 1-9 in order", function 
       expect(storedAfter?.inputs?.["__provider"]).to.be.a("string").and.include(marker);
       expect(storedFigures(storedAfter)).to.deep.include({ triggers: SECOND_TRIGGERS, rescheduleCount: 1 });
     } finally {
-      // Put back exactly what was there, unless a build ran meanwhile and already replaced our edit.
+      // The later cases run the release as built again (case 8 checks the text it stores).
       for (const [file, content] of originals) {
-        const current = await fs.readFile(file).catch(() => undefined);
-        const ours = rebuilt.get(file);
-        if (ours === undefined || current === undefined || current.equals(ours)) {
-          await fs.writeFile(file, content);
-        }
+        await fs.writeFile(file, content);
       }
     }
-    for (const [file, content] of originals) {
-      expect((await fs.readFile(file)).equals(content), `${file} restored`).to.equal(true);
-    }
+    // The repository's build was never touched.
+    expect(await fs.readFile(path.join(REPO_ROOT, "lib", "shim.js"), "utf8")).not.to.include(marker);
   });
 
   it("6. a reschedule failing past the retry budget fails up and keeps the old triggers; after recovery, one reschedule", async () => {

@@ -3,6 +3,10 @@
  * their triggers changed at once while the simulator answers every other reschedule request with 429. One
  * `pulumi up` must reschedule every job exactly once: retried requests never run a job twice, and none is
  * left out. The wall times of both runs are printed for the README.
+ *
+ * @runsAlone its wall times are figures for the README, and its 200 resources keep both cores of a small
+ * machine busy for a minute or more, which would slow every file beside it and be slowed by them; so
+ * scripts/run-tests.js runs it after the others, with nothing of the run beside it.
  */
 import { expect } from "chai";
 import { randomUUID } from "node:crypto";

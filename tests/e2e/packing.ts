@@ -1,6 +1,7 @@
 /**
- * The package as users get it: `npm pack` makes the tarball npm would publish, once per test process, and a
- * program outside this repository installs it. Used by the packed-install case and the compatibility suite.
+ * The package as users get it: `npm pack` makes the tarball npm would publish, once per test run (once per
+ * mocha process when mocha runs without scripts/run-tests.js), and a program outside this repository installs
+ * it. Used by the packed-install, uninstall, package-files and CLI cases and the compatibility suite.
  */
 import { expect } from "chai";
 import { existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
@@ -17,9 +18,19 @@ export const PULUMI_SDK = "@pulumi/pulumi@3.248.0";
 
 let tarball: Promise<string> | undefined;
 
-/** The path of the packed tarball, made on the first call from the compiled lib/. */
+/**
+ * The path of the packed tarball, made on the first call from the compiled lib/. Under scripts/run-tests.js,
+ * which packs once for the whole run (several files in several processes use it), the tarball it made.
+ */
 export function packedTarball(): Promise<string> {
   tarball ??= (async () => {
+    const shared = process.env["TEST_PACKED_TARBALL"];
+    if (shared !== undefined && shared !== "") {
+      if (!existsSync(shared)) {
+        throw new Error(`TEST_PACKED_TARBALL names ${shared}, which does not exist`);
+      }
+      return shared;
+    }
     if (!existsSync(path.join(REPO_ROOT, "lib", "index.js"))) {
       throw new Error("lib/ is missing: run `npm run build` first (npm test does)");
     }

@@ -300,10 +300,15 @@ resources:
   it("npm run plugin-tarball makes a tarball that pulumi plugin install --file installs offline, and it serves", async () => {
     const outDir = await fs.mkdtemp(path.join(os.tmpdir(), "narrative-plugin-tarball-"));
     dirs.push(outDir);
-    const made = await runCommand(path.join(REPO_ROOT, "scripts", "plugin-tarball"), [outDir], {
-      cwd: REPO_ROOT,
-      timeoutMs: 300_000,
-    });
+    // From the run's packed package: building here would rewrite lib/ under the files running beside this one.
+    const made = await runCommand(
+      path.join(REPO_ROOT, "scripts", "plugin-tarball"),
+      [outDir, await packedTarball()],
+      {
+        cwd: REPO_ROOT,
+        timeoutMs: 300_000,
+      },
+    );
     const tarball = made.stdout.trim().split("\n").pop() ?? "";
     expect(path.basename(tarball)).to.match(/^pulumi-resource-narrative-v\d+\.\d+\.\d+\.tar\.gz$/);
     const version = /v(\d+\.\d+\.\d+)\.tar\.gz$/.exec(tarball)?.[1] ?? "";

@@ -5,6 +5,12 @@
  * is sent, and hostile answers that leave no trace of the token and nothing large in the state.
  *
  * Each describe walks one stack in order (a case builds on the previous one).
+ *
+ * The careless-settings cases assert that a whole `pulumi up`, the CLI's start-up included, is refused within
+ * REFUSAL_WITHIN_MS (20 s). Alone on 2 idle cores a refusal takes 3-5 s; beside two other test files
+ * (scripts/run-tests.js, 3 at a time) see the run's "refused in" lines. Only a machine already busy with other
+ * work stretched it past 20 s (34 s at a load average of 10-13); run the file alone there (`npm run test:e2e --
+ * tests/e2e/security.test.ts`).
  */
 import { expect } from "chai";
 import { promises as fs } from "node:fs";

@@ -16,6 +16,10 @@
  * running, and records what happened. Cases 6 and 7: two stacks reschedule one job at the same time.
  *
  * The simulator's clock is frozen and moved by the test, so a job is exactly as far along as each case needs.
+ *
+ * @runsAlone it times how long the killed CLI's plugins take to end (ORPHAN_LIMIT_MS, against their 2 s
+ * checks) and holds requests for fixed times; other files' CPU load on a small machine would stretch those
+ * times, so scripts/run-tests.js runs it after the others, with nothing of the run beside it.
  */
 import { expect } from "chai";
 import { startSimulator, type RecordedRequest, type Simulator } from "../../provider/simulator";

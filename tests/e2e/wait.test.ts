@@ -39,7 +39,10 @@ interface UpRun {
 }
 
 describe("e2e: waiting for a rerun through the Pulumi CLI", function () {
-  this.timeout(60_000);
+  // A case runs two `pulumi up`s, each following a job (about 30 s in all with the machine to itself); with
+  // other test files beside it on a busy 2-core machine one up alone took 27 s. The same ceiling as the
+  // lifecycle file's: a hung engine still fails the case, and the waits' own limits are asserted below.
+  this.timeout(120_000);
 
   const token = distinctiveToken("wait");
   let sim: Simulator;

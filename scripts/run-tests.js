@@ -1,0 +1,361 @@
+#!/usr/bin/env node
+// Runs the test suites with their files concurrently, as separate mocha processes, then closes with ONE
+// "N passed, N failed" line for the whole run, which CI reads as the summary; exits non-zero when any test
+// failed or any mocha process did not finish cleanly.
+//
+//   TEST_SUITES=e2e,compat node scripts/run-tests.js       the files of those suites (as .mocharc.cjs lists them)
+//   node scripts/run-tests.js tests/e2e/yaml.test.ts        the files named, in place of the suites
+//   node scripts/run-tests.js --grep retry                  other arguments go to every mocha process
+//   TEST_MEASURE_CPU=1 npm test                             the times table gets each file's CPU (GNU time)
+//
+// Why processes rather than `mocha --parallel`: a few files cannot share the machine (see RUNS_ALONE below),
+// and mocha's parallel mode has no way to hold a file back until the others are done.
+//
+// How the work is split:
+// - the unit suite is one mocha process: its files take milliseconds each, and a process per file would spend
+//   more on starting TypeScript than on testing;
+// - every other file is a mocha process of its own, TEST_JOBS (default: cores + 1) at a time, longest first by
+//   the times of the last run (.cache/test-times.json, git-ignored, kept by npm ci; see expected()).
+//   Most of their time is spent waiting on the Pulumi CLI's plugins, the simulator's held requests and
+//   timeouts, not on the CPU, which is why one job more than there are cores keeps the machine busy;
+// - a file whose header says `@shards N` runs as N processes side by side, the i-th with TEST_SHARD=i/N,
+//   each declaring its share of the file's cases (tests/helpers/shard.ts);
+// - a file whose header says `@runsAlone <why>` runs after all the others, one at a time, with nothing else of
+//   this run beside it;
+// - when any file uses the packed package (tests/e2e/packing.ts), `npm pack` runs once here and every process
+//   gets the tarball in TEST_PACKED_TARBALL, instead of each packing its own.
+//
+// Each process's output is printed whole when it ends, so files never interleave line by line.
+const { spawn } = require("node:child_process");
+const { setInterval, clearInterval } = require("node:timers");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const { loadOptions } = require("mocha/lib/cli/options");
+const lookupFiles = require("mocha/lib/cli/lookup-files");
+
+const ROOT = path.resolve(__dirname, "..");
+const MOCHA = path.join(ROOT, "node_modules", "mocha", "bin", "mocha.js");
+const TIMES_FILE = path.join(ROOT, ".cache", "test-times.json");
+const RUNS_ALONE = /@runsAlone\s+(\S[^\n]*)/;
+const SHARDS = /@shards\s+(\d+)/;
+const SUMMARY = /^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/;
+
+/**
+ * The test files named on the command line, and every other argument, which goes to each mocha process
+ * (`--grep retry`). Mocha's own parser tells them apart, as it knows which options take a value.
+ */
+function parseArguments(argv) {
+  const files = loadOptions([...argv, "--no-config", "--no-package"])._.map(String);
+  // Each process gets its own files: the names (and any --spec before them) are not passed on.
+  const forwarded = argv.filter((arg) => arg !== "--spec" && !arg.startsWith("--spec="));
+  for (const file of files) {
+    const at = forwarded.indexOf(file);
+    if (at !== -1) {
+      forwarded.splice(at, 1);
+    }
+  }
+  return { files, forwarded };
+}
+
+/** The test files: those named, else the configured suites' (mocha's own configuration and glob lookup). */
+function testFiles(named) {
+  // .mocharc.cjs reads the command line to tell whether files were named; these are this script's arguments,
+  // not mocha's, so it sees none while mocha reads it here.
+  const argv = process.argv;
+  process.argv = argv.slice(0, 2);
+  const configured = loadOptions([])._.map(String);
+  process.argv = argv;
+  const specs = named.length > 0 ? named : configured;
+  const files = specs.flatMap((spec) => lookupFiles(spec, ["ts"], false));
+  return [...new Set(files.map((file) => path.relative(ROOT, path.resolve(ROOT, file))))].sort();
+}
+
+/** Units of work: [{ files, alone, reason }]. */
+function batches(files) {
+  const unit = files.filter((file) => file.startsWith(`tests${path.sep}unit${path.sep}`));
+  const rest = files.filter((file) => !unit.includes(file));
+  const result = unit.length > 0 ? [{ files: unit, alone: false }] : [];
+  for (const file of rest) {
+    const source = fs.readFileSync(path.join(ROOT, file), "utf8");
+    const reason = RUNS_ALONE.exec(source)?.[1]?.trim();
+    const shards = Number(SHARDS.exec(source)?.[1] ?? 1);
+    for (let shard = 1; shard <= shards; shard += 1) {
+      result.push({
+        files: [file],
+        alone: reason !== undefined,
+        reason,
+        shard: shards > 1 ? `${shard}/${shards}` : undefined,
+      });
+    }
+  }
+  return result;
+}
+
+function readTimes() {
+  try {
+    return JSON.parse(fs.readFileSync(TIMES_FILE, "utf8"));
+  } catch {
+    return {};
+  }
+}
+
+function writeTimes(times) {
+  // A file (or directory) that is gone takes its time with it.
+  for (const name of Object.keys(times)) {
+    if (!fs.existsSync(path.join(ROOT, name.split(" ")[0]))) {
+      delete times[name];
+    }
+  }
+  try {
+    fs.mkdirSync(path.dirname(TIMES_FILE), { recursive: true });
+    fs.writeFileSync(TIMES_FILE, `${JSON.stringify(times, null, 2)}\n`);
+  } catch {
+    // Only the order of the next run depends on it.
+  }
+}
+
+/**
+ * How long a batch is expected to take, for the order: its time in the last run; for a file with no time yet
+ * (a new file, a fresh clone), an end-to-end or compatibility file goes before all timed ones (it is likely
+ * slow, and a slow file started last holds up the end of the run), a larger one first.
+ */
+function expected(batch, times) {
+  const last = times[batchName(batch)];
+  if (typeof last === "number") {
+    return last;
+  }
+  const size = batch.files.reduce((sum, file) => sum + fs.statSync(path.join(ROOT, file)).size, 0);
+  const slowSuite = batch.files.some((file) => /^tests[\\/](e2e|compat)[\\/]/.test(file));
+  // A file split into shards says by that that it is long: its shards go before other untimed files.
+  return (slowSuite ? 1e12 : 0) + (batch.shard === undefined ? 0 : 1e11) + size;
+}
+
+function batchName(batch) {
+  if (batch.files.length > 1) {
+    return `${path.dirname(batch.files[0])} (${batch.files.length} files)`;
+  }
+  return batch.shard === undefined ? batch.files[0] : `${batch.files[0]} [shard ${batch.shard}]`;
+}
+
+const GNU_TIME = "/usr/bin/time";
+const MEASURE_CPU = process.env["TEST_MEASURE_CPU"] === "1" && fs.existsSync(GNU_TIME);
+let cpuFiles = 0;
+
+/** User plus system CPU seconds from GNU time's output file, or undefined; the file is removed. */
+function readCpu(file) {
+  if (file === undefined) {
+    return undefined;
+  }
+  try {
+    const last = fs.readFileSync(file, "utf8").trim().split("\n").pop() ?? "";
+    const [user, system] = last.split(" ").map(Number);
+    return Number.isFinite(user) && Number.isFinite(system) ? user + system : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
+const children = new Set();
+/** Set on SIGINT or SIGTERM: the running files are stopped, and no other starts. */
+let stopping = false;
+
+/** Runs one mocha process; resolves with its counts, its time and its whole output. */
+function runBatch(batch, forwarded, env) {
+  const startedAt = Date.now();
+  return new Promise((resolve) => {
+    // With TEST_MEASURE_CPU=1, GNU time reports the CPU the file used: its mocha process and every process it
+    // waited for (the Pulumi CLI, which waits for its plugins and language hosts). Timing a file's wall clock
+    // says little when files share the cores; its CPU says what it costs the machine.
+    const cpuFile = MEASURE_CPU
+      ? path.join(os.tmpdir(), `run-tests-cpu-${process.pid}-${(cpuFiles += 1)}`)
+      : undefined;
+    const command =
+      cpuFile === undefined ? [process.execPath] : [GNU_TIME, "-f", "%U %S", "-o", cpuFile, process.execPath];
+    const child = spawn(command[0], [...command.slice(1), MOCHA, ...batch.files, ...forwarded], {
+      cwd: ROOT,
+      env: batch.shard === undefined ? env : { ...env, TEST_SHARD: batch.shard },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    children.add(child);
+    let output = "";
+    let stdout = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      output += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      output += chunk;
+    });
+    const finish = (code, problem) => {
+      children.delete(child);
+      const lines = stdout.trimEnd().split("\n");
+      const summary = SUMMARY.exec(lines[lines.length - 1] ?? "");
+      const counts = {
+        passed: summary === null ? 0 : Number(summary[1]),
+        failed: summary === null ? 0 : Number(summary[2]),
+        skipped: summary === null ? 0 : Number(summary[3] ?? 0),
+      };
+      // A process that ended badly without reporting a failure (a file that does not load, a crash, a
+      // signal) still fails the run, counted as one failure.
+      if (summary === null || (code !== 0 && counts.failed === 0)) {
+        counts.failed += 1;
+        output += `\nrun-tests: mocha ${problem ?? `exited with ${code}`} ${summary === null ? "without its summary line" : "though it reported no failure"}\n`;
+      }
+      resolve({ batch, counts, code, output, ms: Date.now() - startedAt, cpu: readCpu(cpuFile) });
+    };
+    child.on("error", (error) => finish(1, `failed to start: ${error.message}`));
+    child.on("close", (code, signal) =>
+      finish(code ?? 1, signal === null ? undefined : `was ended by ${signal}`),
+    );
+  });
+}
+
+function report(result) {
+  const { batch, counts, ms } = result;
+  const skipped = counts.skipped > 0 ? `, ${counts.skipped} skipped` : "";
+  const alone = batch.alone ? " [ran alone]" : "";
+  process.stdout.write(
+    `\n■ ${batchName(batch)}${alone}: ${counts.passed} passed, ${counts.failed} failed${skipped} (${(ms / 1000).toFixed(1)} s)\n`,
+  );
+  process.stdout.write(result.output.endsWith("\n") ? result.output : `${result.output}\n`);
+}
+
+/**
+ * Runs `todo` with at most `jobs` at a time, reporting each as it ends. Outputs are printed only then, so a
+ * line every minute names what is still running: a CI log never stays silent for long.
+ */
+async function pool(todo, jobs, run) {
+  const results = [];
+  const queue = [...todo];
+  const running = new Map();
+  const heartbeat = setInterval(() => {
+    const now = Date.now();
+    const list = [...running].map(([name, at]) => `${name} (${((now - at) / 60_000).toFixed(1)} min)`);
+    process.stdout.write(`… running: ${list.join(", ")}\n`);
+  }, 60_000);
+  const worker = async () => {
+    for (let batch = queue.shift(); batch !== undefined && !stopping; batch = queue.shift()) {
+      process.stdout.write(`▶ ${batchName(batch)}\n`);
+      running.set(batchName(batch), Date.now());
+      const result = await run(batch);
+      running.delete(batchName(batch));
+      report(result);
+      results.push(result);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, worker));
+  } finally {
+    clearInterval(heartbeat);
+  }
+  return results;
+}
+
+/** `npm pack` of the built package into a directory removed when this process exits. */
+function pack() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "narrative-test-pack-"));
+  process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  return new Promise((resolve, reject) => {
+    const child = spawn("npm", ["pack", "--json", "--pack-destination", dir], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let stdout = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const filename = code === 0 ? JSON.parse(stdout)[0]?.filename : undefined;
+      if (filename === undefined) {
+        reject(new Error(`npm pack exited with ${code}:\n${stdout}`));
+      } else {
+        resolve(path.join(dir, filename));
+      }
+    });
+  });
+}
+
+async function main() {
+  const { files: named, forwarded } = parseArguments(process.argv.slice(2));
+  const files = testFiles(named);
+  if (files.length === 0) {
+    throw new Error("no test files found");
+  }
+  const all = batches(files);
+  const times = readTimes();
+  const together = all
+    .filter((batch) => !batch.alone)
+    .sort((a, b) => expected(b, times) - expected(a, times));
+  const alone = all.filter((batch) => batch.alone);
+  const jobs =
+    Number(process.env["TEST_JOBS"] ?? "") || (os.availableParallelism?.() ?? os.cpus().length) + 1;
+
+  const env = { ...process.env };
+  const usesPackedPackage = files.some((file) =>
+    /from "[./]*(e2e\/)?packing"/.test(fs.readFileSync(path.join(ROOT, file), "utf8")),
+  );
+  if (usesPackedPackage && env["TEST_PACKED_TARBALL"] === undefined) {
+    env["TEST_PACKED_TARBALL"] = await pack();
+  }
+
+  process.stdout.write(
+    `run-tests: ${files.length} files, ${together.length} processes ${jobs} at a time, then ${alone.length} alone\n`,
+  );
+  for (const batch of alone) {
+    process.stdout.write(`  alone: ${batchName(batch)}: ${batch.reason}\n`);
+  }
+  const startedAt = Date.now();
+  const results = await pool(together, jobs, (batch) => runBatch(batch, forwarded, env));
+  results.push(...(await pool(alone, 1, (batch) => runBatch(batch, forwarded, env))));
+
+  for (const result of results) {
+    times[batchName(result.batch)] = result.ms;
+  }
+  writeTimes(times);
+
+  const total = { passed: 0, failed: 0, skipped: 0 };
+  const cpu = results.reduce((sum, result) => sum + (result.cpu ?? 0), 0);
+  process.stdout.write(
+    `\nrun-tests: times (wall clock ${((Date.now() - startedAt) / 1000).toFixed(1)} s${MEASURE_CPU ? `, ${cpu.toFixed(0)} s CPU` : ""})\n`,
+  );
+  for (const result of [...results].sort((a, b) => b.ms - a.ms)) {
+    process.stdout.write(
+      `  ${(result.ms / 1000).toFixed(1).padStart(7)} s${result.cpu === undefined ? "" : `  ${result.cpu.toFixed(1).padStart(7)} s CPU`}  ${batchName(result.batch)}${result.batch.alone ? " [alone]" : ""}\n`,
+    );
+    total.passed += result.counts.passed;
+    total.failed += result.counts.failed;
+    total.skipped += result.counts.skipped;
+  }
+  const failedFiles = results
+    .filter((result) => result.counts.failed > 0)
+    .map((result) => batchName(result.batch));
+  if (failedFiles.length > 0) {
+    process.stdout.write(`run-tests: failures in ${failedFiles.join(", ")}\n`);
+  }
+  const skipped = total.skipped > 0 ? `, ${total.skipped} skipped` : "";
+  process.stdout.write(`${total.passed} passed, ${total.failed} failed${skipped}\n`);
+  return total.failed > 0 ? 1 : 0;
+}
+
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, () => {
+    stopping = true;
+    for (const child of children) {
+      child.kill(signal);
+    }
+    process.exitCode = 130;
+  });
+}
+
+main().then(
+  (code) => {
+    process.exitCode = process.exitCode ?? code;
+  },
+  (error) => {
+    process.stderr.write(`run-tests: ${error.stack ?? error}\n`);
+    process.stdout.write("0 passed, 1 failed\n");
+    process.exitCode = 1;
+  },
+);
