@@ -75,7 +75,27 @@ export interface ClientResults {
   nodeFetchWithTimeoutRatio: Summary;
   connections: { getJob: Summary; raw: Summary };
   /** Set when this section was measured on its own (`--only client`), after the rest of the run. */
-  measuredBy: { command: string; date: string; loadAverage: Summary | undefined } | undefined;
+  measuredBy: MeasuredBy | undefined;
+}
+
+/** How a section measured on its own (`npm run bench -- --only …`) after the rest of the run was taken. */
+export interface MeasuredBy {
+  command: string;
+  date: string;
+  loadAverage: Summary | undefined;
+}
+
+/** The sentence a section measured on its own ends with; nothing for a section from the whole run. */
+function measuredByNote(measuredBy: MeasuredBy | undefined): string {
+  if (measuredBy === undefined) {
+    return "";
+  }
+  const load =
+    measuredBy.loadAverage === undefined ? "not sampled" : formatSummary(measuredBy.loadAverage, 2);
+  return (
+    `\n\nThis section alone was measured again by \`${measuredBy.command}\` on ${measuredBy.date}` +
+    `, 1-minute load average ${load}; the other sections are from the run above.`
+  );
 }
 
 /** One side of section 6: a command's time and the API requests it made. */
@@ -101,7 +121,7 @@ export interface PluginResults {
   up: PluginCompared[];
   start: PluginStartResults;
   /** Set when this section was measured on its own (`--only plugin`), after the rest of the run. */
-  measuredBy: { command: string; date: string; loadAverage: Summary | undefined } | undefined;
+  measuredBy: MeasuredBy | undefined;
 }
 
 export interface BenchResults {
@@ -510,12 +530,7 @@ ${table(["Checkpoints", "JobRerun", "Floor", "Ratio", "Most in flight"], inFligh
         0,
         " µs",
       );
-    const measuredBy =
-      client.measuredBy === undefined
-        ? ""
-        : `\n\nThis section alone was measured again by \`${client.measuredBy.command}\` on ${client.measuredBy.date}` +
-          `, 1-minute load average ${client.measuredBy.loadAverage === undefined ? "not sampled" : formatSummary(client.measuredBy.loadAverage, 2)}` +
-          "; the other sections are from the run above.";
+    const measuredBy = measuredByNote(client.measuredBy);
     sections.push(`## 4. Client
 
 ${client.calls.toLocaleString("en-US")} sequential \`NarrativeJobsClient.getJob\` calls against the simulator, over
@@ -609,12 +624,7 @@ function pluginRequestsMet(plugin: PluginResults): boolean {
 function renderPlugin(plugin: PluginResults): string {
   const ms = (summary: Summary): string => formatSummary(summary, 0, " ms");
   const { start } = plugin;
-  const measuredBy =
-    plugin.measuredBy === undefined
-      ? ""
-      : `\n\nThis section alone was measured again by \`${plugin.measuredBy.command}\` on ${plugin.measuredBy.date}` +
-        `, 1-minute load average ${plugin.measuredBy.loadAverage === undefined ? "not sampled" : formatSummary(plugin.measuredBy.loadAverage, 2)}` +
-        "; the other sections are from the run above.";
+  const measuredBy = measuredByNote(plugin.measuredBy);
   const rows = [
     ...plugin.preview.map((row) => ["preview", row] as const),
     ...plugin.up.map((row) => ["up", row] as const),

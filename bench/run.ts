@@ -724,6 +724,29 @@ async function renderAgain(): Promise<void> {
 }
 
 /**
+ * A section measured on its own replaces its part of results.json, and results.md is rendered again; with
+ * --no-write it is printed instead.
+ */
+async function replaceSection<K extends "client" | "plugin">(
+  write: boolean,
+  number: number,
+  key: K,
+  section: BenchResults[K],
+): Promise<void> {
+  if (!write) {
+    process.stdout.write(`${JSON.stringify(section, null, 2)}\n`);
+    return;
+  }
+  const results = JSON.parse(await fs.readFile(RESULTS_JSON, "utf8")) as BenchResults;
+  results[key] = section;
+  await writeFormatted(RESULTS_JSON, JSON.stringify(results, null, 2));
+  await writeFormatted(RESULTS_MD, renderMarkdown(results));
+  progress(
+    `wrote section ${number} of ${path.relative(REPO_ROOT, RESULTS_MD)} and ${path.relative(REPO_ROOT, RESULTS_JSON)}`,
+  );
+}
+
+/**
  * `--only client`: section 4 alone, against a simulator of its own, replacing that section of results.json (or
  * printing it, with --no-write). The Pulumi CLI is not needed.
  */
@@ -757,17 +780,7 @@ async function measureClientOnly(write: boolean): Promise<void> {
       `(CPU time ${formatSummary(client.cpuOverNodeFetch, 2)}); over raw ${formatSummary(client.ratio, 2)}; ` +
       `load average ${formatSummary(loadAverage, 2)}`,
   );
-  if (!write) {
-    process.stdout.write(`${JSON.stringify(client, null, 2)}\n`);
-    return;
-  }
-  const results = JSON.parse(await fs.readFile(RESULTS_JSON, "utf8")) as BenchResults;
-  results.client = client;
-  await writeFormatted(RESULTS_JSON, JSON.stringify(results, null, 2));
-  await writeFormatted(RESULTS_MD, renderMarkdown(results));
-  progress(
-    `wrote section 4 of ${path.relative(REPO_ROOT, RESULTS_MD)} and ${path.relative(REPO_ROOT, RESULTS_JSON)}`,
-  );
+  await replaceSection(write, 4, "client", client);
 }
 
 /**
@@ -822,17 +835,7 @@ async function measurePluginOnly(options: BenchOptions): Promise<void> {
     }
   }
   progress(`load average ${formatSummary(loadAverage, 2)}`);
-  if (!options.write) {
-    process.stdout.write(`${JSON.stringify(plugin, null, 2)}\n`);
-    return;
-  }
-  const results = JSON.parse(await fs.readFile(RESULTS_JSON, "utf8")) as BenchResults;
-  results.plugin = plugin;
-  await writeFormatted(RESULTS_JSON, JSON.stringify(results, null, 2));
-  await writeFormatted(RESULTS_MD, renderMarkdown(results));
-  progress(
-    `wrote section 6 of ${path.relative(REPO_ROOT, RESULTS_MD)} and ${path.relative(REPO_ROOT, RESULTS_JSON)}`,
-  );
+  await replaceSection(options.write, 6, "plugin", plugin);
 }
 
 async function main(): Promise<void> {
