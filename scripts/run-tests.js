@@ -178,6 +178,9 @@ function runBatch(batch, forwarded, env) {
       cwd: ROOT,
       env: batch.shard === undefined ? env : { ...env, TEST_SHARD: batch.shard },
       stdio: ["ignore", "pipe", "pipe"],
+      // GNU time ignores SIGINT while it waits, and its death would orphan mocha: a measured file gets a
+      // process group of its own, which the stop below signals whole.
+      detached: cpuFile !== undefined,
     });
     children.add(child);
     let output = "";
@@ -343,7 +346,11 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
   process.once(signal, () => {
     stopping = true;
     for (const child of children) {
-      child.kill(signal);
+      if (MEASURE_CPU && child.pid !== undefined) {
+        process.kill(-child.pid, signal);
+      } else {
+        child.kill(signal);
+      }
     }
     process.exitCode = 130;
   });
