@@ -3,10 +3,11 @@
  * the installed package for `pulumi plugin install --file`. The plugin-install file installs and serves such a
  * tarball, made there from the run's packed package; this file covers the building and packing.
  *
- * @runsAlone it runs `npm run build`, which rewrites lib/ while other test files load (and pack) it.
+ * It runs in a copy of this checkout (the files a commit would hold, and a link to its node_modules): the
+ * build rewrites the copy's lib/, never the one the other test files load and pack beside it.
  */
 import { expect } from "chai";
-import { promises as fs } from "node:fs";
+import { existsSync, promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
@@ -15,20 +16,26 @@ describe("e2e: npm run plugin-tarball from a clone", function () {
   this.timeout(300_000);
 
   let outDir: string;
+  let checkout: string;
 
   before(async () => {
     outDir = await fs.mkdtemp(path.join(os.tmpdir(), "narrative-plugin-build-"));
+    checkout = await copyOfThisCheckout();
   });
 
   after(async () => {
     await fs.rm(outDir, { recursive: true, force: true });
+    await fs.rm(checkout, { recursive: true, force: true });
   });
 
   it("builds and packs this checkout, and the tarball holds the plugin script and the installed package", async () => {
+    expect(existsSync(path.join(checkout, "lib")), "the copy starts without a build").to.equal(false);
+    const ownEntryPoint = path.join(REPO_ROOT, "lib", "plugin", "main.js");
+    const ownBuiltAt = (await fs.stat(ownEntryPoint)).mtimeMs;
     const made = await runCommand("npm", ["run", "--silent", "plugin-tarball", "--", outDir], {
-      cwd: REPO_ROOT,
+      cwd: checkout,
     });
-    const { version } = JSON.parse(await fs.readFile(path.join(REPO_ROOT, "package.json"), "utf8")) as {
+    const { version } = JSON.parse(await fs.readFile(path.join(checkout, "package.json"), "utf8")) as {
       version: string;
     };
     const tarball = path.join(outDir, `pulumi-resource-narrative-v${version}.tar.gz`);
@@ -41,21 +48,24 @@ describe("e2e: npm run plugin-tarball from a clone", function () {
       "./node_modules/pulumi-narrative-jobs/schema.json",
       "./node_modules/@pulumi/pulumi/package.json",
     ]);
-    // The packed package is this checkout's build: the same plugin entry point, byte for byte.
+    // The packed package is the copy's own build, made by the script: the same plugin entry point, byte for byte.
     const packed = await runCommand("tar", [
       "-xzOf",
       tarball,
       "./node_modules/pulumi-narrative-jobs/lib/plugin/main.js",
     ]);
     expect(packed.stdout).to.equal(
-      await fs.readFile(path.join(REPO_ROOT, "lib", "plugin", "main.js"), "utf8"),
+      await fs.readFile(path.join(checkout, "lib", "plugin", "main.js"), "utf8"),
+    );
+    expect((await fs.stat(ownEntryPoint)).mtimeMs, "this checkout's lib/ is left as it was").to.equal(
+      ownBuiltAt,
     );
   });
 
   it("refuses a package tarball that does not exist, saying how to make one, and writes nothing", async () => {
     const before = await fs.readdir(outDir);
     const refused = await runCommand(
-      path.join(REPO_ROOT, "scripts", "plugin-tarball"),
+      path.join(checkout, "scripts", "plugin-tarball"),
       [outDir, path.join(outDir, "missing.tgz")],
       { allowFailure: true },
     );
@@ -64,3 +74,25 @@ describe("e2e: npm run plugin-tarball from a clone", function () {
     expect(await fs.readdir(outDir)).to.deep.equal(before);
   });
 });
+
+/**
+ * A copy of this checkout as a clone of its next commit would hold it: the tracked files and the new ones git
+ * does not ignore (no lib/, no .cache/), with node_modules a link to this checkout's, as `npm ci` would make it.
+ */
+async function copyOfThisCheckout(): Promise<string> {
+  const copy = await fs.mkdtemp(path.join(os.tmpdir(), "narrative-plugin-build-checkout-"));
+  const listed = await runCommand("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: REPO_ROOT,
+  });
+  for (const file of listed.stdout.split("\0").filter((name) => name !== "")) {
+    const from = path.join(REPO_ROOT, file);
+    // A tracked file deleted in the working tree is not part of the next commit.
+    if (existsSync(from)) {
+      await fs.mkdir(path.dirname(path.join(copy, file)), { recursive: true });
+      // copyFile keeps the mode: scripts/plugin-tarball stays executable.
+      await fs.copyFile(from, path.join(copy, file));
+    }
+  }
+  await fs.symlink(path.join(REPO_ROOT, "node_modules"), path.join(copy, "node_modules"), "dir");
+  return copy;
+}
