@@ -8,8 +8,9 @@
 //   node scripts/run-tests.js --grep retry                  other arguments go to every mocha process
 //   TEST_MEASURE_CPU=1 npm test                             the times table gets each file's CPU (GNU time)
 //
-// Why processes rather than `mocha --parallel`: a few files cannot share the machine (see RUNS_ALONE below),
-// and mocha's parallel mode has no way to hold a file back until the others are done.
+// Why processes rather than `mocha --parallel`: its workers run file after file in the same process, so what
+// one file leaves behind (the proxy file's process.env, an agent, a timer) meets the next; and a file could
+// neither be split into shards, each process with its own TEST_SHARD, nor have its CPU measured on its own.
 //
 // How the work is split:
 // - the unit suite is one mocha process: its files take milliseconds each, and a process per file would spend
@@ -20,8 +21,6 @@
 //   timeouts, not on the CPU, which is why one job more than there are cores keeps the machine busy;
 // - a file whose header says `@shards N` runs as N processes side by side, the i-th with TEST_SHARD=i/N,
 //   each declaring its share of the file's cases (tests/helpers/shard.ts);
-// - a file whose header says `@runsAlone <why>` runs after all the others, one at a time, with nothing else of
-//   this run beside it;
 // - when any file uses the packed package (tests/e2e/packing.ts), `npm pack` runs once here and every process
 //   gets the tarball in TEST_PACKED_TARBALL, instead of each packing its own.
 //
@@ -37,7 +36,6 @@ const lookupFiles = require("mocha/lib/cli/lookup-files");
 const ROOT = path.resolve(__dirname, "..");
 const MOCHA = path.join(ROOT, "node_modules", "mocha", "bin", "mocha.js");
 const TIMES_FILE = path.join(ROOT, ".cache", "test-times.json");
-const RUNS_ALONE = /@runsAlone\s+(\S[^\n]*)/;
 const SHARDS = /@shards\s+(\d+)/;
 const SUMMARY = /^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/;
 
@@ -71,22 +69,16 @@ function testFiles(named) {
   return [...new Set(files.map((file) => path.relative(ROOT, path.resolve(ROOT, file))))].sort();
 }
 
-/** Units of work: [{ files, alone, reason }]. */
+/** Units of work: [{ files, shard }]. */
 function batches(files) {
   const unit = files.filter((file) => file.startsWith(`tests${path.sep}unit${path.sep}`));
   const rest = files.filter((file) => !unit.includes(file));
-  const result = unit.length > 0 ? [{ files: unit, alone: false }] : [];
+  const result = unit.length > 0 ? [{ files: unit }] : [];
   for (const file of rest) {
     const source = fs.readFileSync(path.join(ROOT, file), "utf8");
-    const reason = RUNS_ALONE.exec(source)?.[1]?.trim();
     const shards = Number(SHARDS.exec(source)?.[1] ?? 1);
     for (let shard = 1; shard <= shards; shard += 1) {
-      result.push({
-        files: [file],
-        alone: reason !== undefined,
-        reason,
-        shard: shards > 1 ? `${shard}/${shards}` : undefined,
-      });
+      result.push({ files: [file], shard: shards > 1 ? `${shard}/${shards}` : undefined });
     }
   }
   return result;
@@ -219,9 +211,8 @@ function runBatch(batch, forwarded, env) {
 function report(result) {
   const { batch, counts, ms } = result;
   const skipped = counts.skipped > 0 ? `, ${counts.skipped} skipped` : "";
-  const alone = batch.alone ? " [ran alone]" : "";
   process.stdout.write(
-    `\n■ ${batchName(batch)}${alone}: ${counts.passed} passed, ${counts.failed} failed${skipped} (${(ms / 1000).toFixed(1)} s)\n`,
+    `\n■ ${batchName(batch)}: ${counts.passed} passed, ${counts.failed} failed${skipped} (${(ms / 1000).toFixed(1)} s)\n`,
   );
   process.stdout.write(result.output.endsWith("\n") ? result.output : `${result.output}\n`);
 }
@@ -286,15 +277,13 @@ async function main() {
   if (files.length === 0) {
     throw new Error("no test files found");
   }
-  const all = batches(files);
   const times = readTimes();
-  const together = all
-    .filter((batch) => !batch.alone)
-    .sort((a, b) => expected(b, times) - expected(a, times));
-  const alone = all.filter((batch) => batch.alone);
+  const todo = batches(files).sort((a, b) => expected(b, times) - expected(a, times));
   const jobs =
     Number(process.env["TEST_JOBS"] ?? "") || (os.availableParallelism?.() ?? os.cpus().length) + 1;
 
+  // The wall clock reported at the end includes the packing below.
+  const startedAt = Date.now();
   const env = { ...process.env };
   const usesPackedPackage = files.some((file) =>
     /from "[./]*(e2e\/)?packing"/.test(fs.readFileSync(path.join(ROOT, file), "utf8")),
@@ -303,15 +292,8 @@ async function main() {
     env["TEST_PACKED_TARBALL"] = await pack();
   }
 
-  process.stdout.write(
-    `run-tests: ${files.length} files, ${together.length} processes ${jobs} at a time, then ${alone.length} alone\n`,
-  );
-  for (const batch of alone) {
-    process.stdout.write(`  alone: ${batchName(batch)}: ${batch.reason}\n`);
-  }
-  const startedAt = Date.now();
-  const results = await pool(together, jobs, (batch) => runBatch(batch, forwarded, env));
-  results.push(...(await pool(alone, 1, (batch) => runBatch(batch, forwarded, env))));
+  process.stdout.write(`run-tests: ${files.length} files, ${todo.length} processes ${jobs} at a time\n`);
+  const results = await pool(todo, jobs, (batch) => runBatch(batch, forwarded, env));
 
   for (const result of results) {
     times[batchName(result.batch)] = result.ms;
@@ -325,7 +307,7 @@ async function main() {
   );
   for (const result of [...results].sort((a, b) => b.ms - a.ms)) {
     process.stdout.write(
-      `  ${(result.ms / 1000).toFixed(1).padStart(7)} s${result.cpu === undefined ? "" : `  ${result.cpu.toFixed(1).padStart(7)} s CPU`}  ${batchName(result.batch)}${result.batch.alone ? " [alone]" : ""}\n`,
+      `  ${(result.ms / 1000).toFixed(1).padStart(7)} s${result.cpu === undefined ? "" : `  ${result.cpu.toFixed(1).padStart(7)} s CPU`}  ${batchName(result.batch)}\n`,
     );
     total.passed += result.counts.passed;
     total.failed += result.counts.failed;
