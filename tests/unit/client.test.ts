@@ -832,23 +832,26 @@ describe("NarrativeJobsClient", () => {
     });
 
     it("reports the last real failure when the budget cuts the final attempt short", async () => {
-      const api = await startApi((_request, res) => {
-        setTimeout(
-          () => send(res, 502, "<html><h1>502 Bad Gateway</h1></html>", { "Content-Type": "text/html" }),
-          40,
-        );
+      // The first read gets a 502 at once; the second is never answered, so the budget, not the attempt
+      // timeout, ends it. (A 502 after a fixed delay for every read raced the budget on a busy machine: the
+      // budget could run out between attempts, with no attempt to cut.)
+      const api = await startApi((request, res) => {
+        if (request.methodIndex === 0) {
+          send(res, 502, "<html><h1>502 Bad Gateway</h1></html>", { "Content-Type": "text/html" });
+        }
       });
       const { client } = makeClient(api.url, {
-        attemptTimeoutMs: 1_000,
-        totalTimeoutMs: 150,
+        attemptTimeoutMs: 5_000,
+        totalTimeoutMs: 500,
         baseDelayMs: 1,
       });
       const error = (await rejection(client.getJob(JOB_ID))) as NarrativeApiError;
       expect(error).to.be.instanceOf(NarrativeApiError);
       expect(error.status).to.equal(502);
       expect(error.message).to.include("502 Bad Gateway: 502 Bad Gateway");
-      expect(error.message).to.match(/attempt \d+ was cut off when the budget ran out/);
+      expect(error.message).to.match(/attempt 2 was cut off when the budget ran out/);
       expect(error.message).not.to.match(/<h1>/);
+      expect(api.requests).to.have.length(2);
     });
 
     it("fails at once when Retry-After asks for more than the budget has left", async () => {
