@@ -14,33 +14,20 @@
  * Exits non-zero on any finding. tests/e2e/package-contents.test.ts checks the tarball's file list and installs it.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import * as os from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
+import { packThisCheckout, type PackManifest } from "./pack";
 
 const ROOT = path.resolve(__dirname, "..");
-
-interface PackManifest {
-  filename: string;
-  size: number;
-  unpackedSize: number;
-  entryCount: number;
-}
 
 function run(command: string, args: readonly string[]): string {
   return execFileSync(command, args, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
 }
 
-function buildAndPack(packDir: string): { tarball: string; manifest: PackManifest } {
+async function buildAndPack(): Promise<{ tarball: string; manifest: PackManifest }> {
   rmSync(path.join(ROOT, "lib"), { recursive: true, force: true });
   run("npm", ["run", "build", "--silent"]);
-  const [manifest] = JSON.parse(
-    run("npm", ["pack", "--json", "--pack-destination", packDir]),
-  ) as PackManifest[];
-  if (manifest === undefined) {
-    throw new Error("npm pack printed no manifest");
-  }
-  return { tarball: path.join(packDir, manifest.filename), manifest };
+  return packThisCheckout();
 }
 
 async function publintFindings(tarball: string): Promise<string[]> {
@@ -62,21 +49,16 @@ function attwPasses(tarball: string): boolean {
 }
 
 async function main(): Promise<void> {
-  const packDir = mkdtempSync(path.join(os.tmpdir(), "narrative-check-package-"));
-  try {
-    const { tarball, manifest } = buildAndPack(packDir);
-    console.log(
-      `${manifest.filename}: ${manifest.entryCount} files, ${manifest.size} bytes packed, ` +
-        `${manifest.unpackedSize} unpacked`,
-    );
-    const findings = await publintFindings(tarball);
-    console.log(findings.length === 0 ? "publint: no findings" : `publint:\n${findings.join("\n")}`);
-    const typesOk = attwPasses(tarball);
-    if (findings.length > 0 || !typesOk) {
-      process.exitCode = 1;
-    }
-  } finally {
-    rmSync(packDir, { recursive: true, force: true });
+  const { tarball, manifest } = await buildAndPack();
+  console.log(
+    `${manifest.filename}: ${manifest.entryCount} files, ${manifest.size} bytes packed, ` +
+      `${manifest.unpackedSize} unpacked`,
+  );
+  const findings = await publintFindings(tarball);
+  console.log(findings.length === 0 ? "publint: no findings" : `publint:\n${findings.join("\n")}`);
+  const typesOk = attwPasses(tarball);
+  if (findings.length > 0 || !typesOk) {
+    process.exitCode = 1;
   }
 }
 

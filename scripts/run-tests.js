@@ -32,6 +32,7 @@ const os = require("node:os");
 const path = require("node:path");
 const { loadOptions } = require("mocha/lib/cli/options");
 const lookupFiles = require("mocha/lib/cli/lookup-files");
+const { packThisCheckout } = require("./pack");
 
 const ROOT = path.resolve(__dirname, "..");
 const MOCHA = path.join(ROOT, "node_modules", "mocha", "bin", "mocha.js");
@@ -248,29 +249,6 @@ async function pool(todo, jobs, run) {
   return results;
 }
 
-/** `npm pack` of the built package into a directory removed when this process exits. */
-function pack() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "narrative-test-pack-"));
-  process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
-  return new Promise((resolve, reject) => {
-    const child = spawn("npm", ["pack", "--json", "--pack-destination", dir], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let stdout = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const filename = code === 0 ? JSON.parse(stdout)[0]?.filename : undefined;
-      if (filename === undefined) {
-        reject(new Error(`npm pack exited with ${code}:\n${stdout}`));
-      } else {
-        resolve(path.join(dir, filename));
-      }
-    });
-  });
-}
-
 async function main() {
   const { files: named, forwarded } = parseArguments(process.argv.slice(2));
   const files = testFiles(named);
@@ -289,7 +267,7 @@ async function main() {
     /from "[./]*(e2e\/)?packing"/.test(fs.readFileSync(path.join(ROOT, file), "utf8")),
   );
   if (usesPackedPackage && env["TEST_PACKED_TARBALL"] === undefined) {
-    env["TEST_PACKED_TARBALL"] = await pack();
+    env["TEST_PACKED_TARBALL"] = (await packThisCheckout()).tarball;
   }
 
   process.stdout.write(`run-tests: ${files.length} files, ${todo.length} processes ${jobs} at a time\n`);

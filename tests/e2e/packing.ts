@@ -4,12 +4,13 @@
  * it. Used by the packed-install, uninstall, package-files and CLI cases and the compatibility suite.
  */
 import { expect } from "chai";
-import { existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promises as fs } from "node:fs";
 import { startSimulator, type Simulator } from "../../provider/simulator";
+import { packThisCheckout } from "../../scripts/pack";
 import { PulumiWorkspace, REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
 import { jobRerunProgram } from "./programs";
 
@@ -31,19 +32,7 @@ export function packedTarball(): Promise<string> {
       }
       return shared;
     }
-    if (!existsSync(path.join(REPO_ROOT, "lib", "index.js"))) {
-      throw new Error("lib/ is missing: run `npm run build` first (npm test does)");
-    }
-    const packDir = mkdtempSync(path.join(os.tmpdir(), "narrative-e2e-pack-"));
-    process.once("exit", () => rmSync(packDir, { recursive: true, force: true }));
-    const packed = await runCommand("npm", ["pack", "--json", "--pack-destination", packDir], {
-      cwd: REPO_ROOT,
-    });
-    const [manifest] = JSON.parse(packed.stdout) as { filename: string }[];
-    if (manifest === undefined) {
-      throw new Error(`npm pack printed no manifest:\n${packed.output}`);
-    }
-    return path.join(packDir, manifest.filename);
+    return (await packThisCheckout()).tarball;
   })();
   tarball.catch(() => {
     tarball = undefined;
