@@ -5,7 +5,7 @@
  */
 import * as http from "node:http";
 import fetch from "node-fetch";
-import { NarrativeJobsClient } from "../provider/client";
+import { NarrativeJobsClient } from "../provider/api/client";
 import type { ApiProxy } from "./api-proxy";
 import { benchJobId } from "./programs";
 import type { ClientResults } from "./report";

@@ -55,7 +55,7 @@ export interface TextGrowth {
 }
 
 export interface ProviderTextGrowth {
-  /** This package: the stored text, before and after 100 KB is appended to lib/provider.js and lib/client.js. */
+  /** This package: the stored text, before and after 100 KB is appended to lib/hosts/dynamic/provider.js and lib/api/client.js. */
   jobRerun: TextGrowth & { implementationBytes: { before: number; after: number } };
   /** The naive fixture: its text before and after its client class gains a 100 KB method. */
   naive: TextGrowth;
@@ -105,13 +105,17 @@ export async function providerTextGrowth(repoRoot: string, workDir: string): Pro
   const grownLib = path.join(workDir, "lib");
   await fs.cp(libDir, grownLib, { recursive: true });
   const addition = `\nfunction grownFeature() {\n  return [\n${bulk(100_000)}\n  ];\n}\nexports.grownFeature = grownFeature;\n`;
-  for (const file of ["provider.js", "client.js"]) {
+  for (const file of ["hosts/dynamic/provider.js", "api/client.js"]) {
     await fs.appendFile(path.join(grownLib, file), addition);
   }
-  // JobRerun stores a fixed text (lib/shim.js) rather than a serialized closure; read it from each copy.
+  // JobRerun stores a fixed text (lib/hosts/dynamic/provider-text.js) rather than a serialized closure; read it from each copy.
   type ShimModule = { PROVIDER_TEXT: string };
-  const shimBefore = loadModule<ShimModule>(path.join(libDir, "shim.js")).PROVIDER_TEXT;
-  const shimAfter = loadModule<ShimModule>(path.join(grownLib, "shim.js")).PROVIDER_TEXT;
+  const shimBefore = loadModule<ShimModule>(
+    path.join(libDir, "hosts", "dynamic", "provider-text.js"),
+  ).PROVIDER_TEXT;
+  const shimAfter = loadModule<ShimModule>(
+    path.join(grownLib, "hosts", "dynamic", "provider-text.js"),
+  ).PROVIDER_TEXT;
 
   const fixture = path.join(__dirname, "fixtures", "naive-job-rerun.js");
   const source = await fs.readFile(fixture, "utf8");

@@ -2,7 +2,7 @@
  * How long a provider takes to start, the way the engine starts one: the process spawned with the engine's address
  * as its argument, until it prints the port it listens on; then its first gRPC answer (GetPluginInfo, which the
  * engine asks first) and, for the plugin, GetSchema (which the YAML language host needs before anything runs). The
- * `narrative` plugin (lib/plugin/main.js) against the dynamic provider host every Node.js program's dynamic
+ * `narrative` plugin (lib/hosts/plugin/main.js) against the dynamic provider host every Node.js program's dynamic
  * resources run in (@pulumi/pulumi/cmd/dynamic-provider/index.js), the two alternating.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -10,7 +10,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import type * as grpcTypes from "@grpc/grpc-js";
 import type * as providerTypes from "@pulumi/pulumi/proto/provider_pb";
-import { empty, grpc, provider as pb, providerService } from "../provider/plugin/proto";
+import { empty, grpc, provider as pb, providerService } from "../provider/hosts/plugin/proto";
 import { REPO_ROOT } from "../scripts/pulumi-harness";
 import { pairedRatios, summarize, type Summary } from "./stats";
 
@@ -32,7 +32,7 @@ export interface PluginStartResults {
   firstAnswerRatio: Summary;
 }
 
-const PLUGIN_MAIN = path.join(REPO_ROOT, "lib", "plugin", "main.js");
+const PLUGIN_MAIN = path.join(REPO_ROOT, "lib", "hosts", "plugin", "main.js");
 const DYNAMIC_HOST = path.join(
   REPO_ROOT,
   "node_modules",

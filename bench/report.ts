@@ -381,14 +381,14 @@ ${table(["Resource", "Bytes per resource", "`__provider` (one copy)", "`__provid
 
 Whether the stored text grows with the code behind it, before and after the code grows by about 100 KB in a
 temporary copy: the naive provider serialized in this process the way \`dynamic.Resource\` does it; JobRerun's
-fixed text (lib/shim.js, not a serialized closure) read from each copy. The text the
+fixed text (lib/hosts/dynamic/provider-text.js, not a serialized closure) read from each copy. The text the
 CLI stored for the JobRerun stack ${footprint.storedEqualsInProcess === true ? "is byte for byte the in-process text" : "differs from the in-process text"}.
 
 ${table(
   ["Provider", "Code added", "Text before", "Text after", "Same text"],
   [
     [
-      `JobRerun: lib/provider.js and lib/client.js (lib/*.js ${bytes(growth.jobRerun.implementationBytes.before)} → ${bytes(growth.jobRerun.implementationBytes.after)})`,
+      `JobRerun: lib/hosts/dynamic/provider.js and lib/api/client.js (lib/*.js ${bytes(growth.jobRerun.implementationBytes.before)} → ${bytes(growth.jobRerun.implementationBytes.after)})`,
       bytes(growth.jobRerun.codeAdded),
       bytes(growth.jobRerun.before),
       bytes(growth.jobRerun.after),
@@ -653,7 +653,7 @@ function renderPlugin(plugin: PluginResults): string {
   return `## 6. Provider plugin (Pulumi YAML)
 
 The same N JobReruns (the same names, job ids and change of triggers, \`waitFor: "none"\`) as a Pulumi YAML program,
-which Pulumi's YAML language host runs against the \`narrative\` provider plugin (\`lib/plugin/main.js\`, named in the
+which Pulumi's YAML language host runs against the \`narrative\` provider plugin (\`lib/hosts/plugin/main.js\`, named in the
 project's \`plugins.providers\`), and as the Node.js program of sections 2 and 3 through the dynamic provider host.
 Both against the same simulator and proxy; the YAML program's triggers come from a setting (YAML reads no
 variables), set by a command of its own before the clock starts. Every job was rescheduled once before the stacks
@@ -683,7 +683,7 @@ ${table(
   ["Provider", "To the port line", "To the first answer", "GetSchema round trip"],
   [
     [
-      "`narrative` plugin (lib/plugin/main.js)",
+      "`narrative` plugin (lib/hosts/plugin/main.js)",
       ms(start.plugin.port),
       ms(start.plugin.firstAnswer),
       start.plugin.schema === undefined ? "—" : ms(start.plugin.schema),

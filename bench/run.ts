@@ -17,10 +17,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as prettier from "prettier";
-import { NarrativeJobsClient } from "../provider/client";
+import { NarrativeJobsClient } from "../provider/api/client";
 import { startSimulator, SEEDED_JOB_IDS, type Simulator } from "../provider/simulator";
-import { DEFAULT_WAIT_TIMEOUT_MS, type WaitFor } from "../provider/inputs";
-import { waitForJob } from "../provider/wait";
+import { DEFAULT_WAIT_TIMEOUT_MS, type WaitFor } from "../provider/jobrerun/inputs";
+import { waitForJob } from "../provider/jobrerun/wait";
 import {
   distinctiveToken,
   E2E_ROOT,

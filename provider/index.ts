@@ -5,7 +5,7 @@
  * by the Pulumi engine, not by programs; the API simulator is exported separately as
  * `pulumi-narrative-jobs/simulator`.
  */
-export { JobRerun, type JobRerunArgs } from "./resource";
+export { JobRerun, type JobRerunArgs } from "./hosts/dynamic/resource";
 export {
   getJob,
   getJobOutput,
@@ -14,16 +14,16 @@ export {
   type GetJobOptions,
   type GetJobOutputOptions,
   type GetJobResult,
-} from "./functions";
-export type { JobRerunOutputs, JobRerunStatus, RerunOutcome, StoredOutputs } from "./decisions";
-export type { DatasetSelector, JobRerunInputValues, OnUnrecordedRun, WaitFor } from "./inputs";
+} from "./hosts/dynamic/functions";
+export type { JobRerunOutputs, JobRerunStatus, RerunOutcome, StoredOutputs } from "./jobrerun/decisions";
+export type { DatasetSelector, JobRerunInputValues, OnUnrecordedRun, WaitFor } from "./jobrerun/inputs";
 export {
   NarrativeJobsClient,
   type NarrativeClientOptions,
   type FetchedJob,
   type RescheduleResult,
   type RetryEvent,
-} from "./client";
+} from "./api/client";
 export {
   NarrativeError,
   NarrativeApiError,
@@ -31,7 +31,7 @@ export {
   NarrativeNetworkError,
   NarrativeConfigError,
   NarrativeStateError,
-} from "./errors";
+} from "./api/errors";
 export type {
   Job,
   JobState,
@@ -43,5 +43,5 @@ export type {
   ListJobsFilters,
   RescheduleOutcome,
   RescheduleResponse,
-} from "./types";
-export { isTerminalJobState, TERMINAL_JOB_STATES } from "./types";
+} from "./api/types";
+export { isTerminalJobState, TERMINAL_JOB_STATES } from "./api/types";

@@ -1,6 +1,6 @@
 // The package as npm would publish it: `npm pack` of this checkout's lib/ into a temporary directory that is
 // removed when the process exits. One implementation for scripts/run-tests.js (once per test run),
-// tests/e2e/packing.ts (a mocha process started without the runner) and scripts/check-package.ts.
+// tests/support/packing.ts (a mocha process started without the runner) and scripts/check-package.ts.
 const { execFile } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");

@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { JOB_RERUN_TYPE } from "../provider/shim";
+import { JOB_RERUN_TYPE } from "../provider/hosts/dynamic/provider-text";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 export const E2E_ROOT = path.join(REPO_ROOT, ".e2e");

@@ -20,8 +20,8 @@
 //   Most of their time is spent waiting on the Pulumi CLI's plugins, the simulator's held requests and
 //   timeouts, not on the CPU, which is why one job more than there are cores keeps the machine busy;
 // - a file whose header says `@shards N` runs as N processes side by side, the i-th with TEST_SHARD=i/N,
-//   each declaring its share of the file's cases (tests/helpers/shard.ts);
-// - when any file uses the packed package (tests/e2e/packing.ts), `npm pack` runs once here and every process
+//   each declaring its share of the file's cases (tests/support/shard.ts);
+// - when any file uses the packed package (tests/support/packing.ts), `npm pack` runs once here and every process
 //   gets the tarball in TEST_PACKED_TARBALL, instead of each packing its own.
 //
 // Each process's output is printed whole when it ends, so files never interleave line by line.

@@ -3,11 +3,11 @@
  * the plugin, the SDKs generated from the schema and the TypeScript class cannot drift apart:
  *
  * - JobRerun's inputs, their types and descriptions: `JobRerunInputValues` and `DatasetSelector`
- *   (provider/inputs.ts), with the required and defaulted ones from the input table `JOB_RERUN_INPUTS`;
- * - its outputs: the getters of the `JobRerun` class (provider/resource.ts) and `JobRerunStatus`'s required
- *   members (provider/decisions.ts);
- * - the configuration: `CONFIG_KEYS` (provider/settings.ts);
- * - `getJob`: `GetJobArgs` and `GetJobResult` (provider/get-job.ts).
+ *   (provider/jobrerun/inputs.ts), with the required and defaulted ones from the input table `JOB_RERUN_INPUTS`;
+ * - its outputs: the getters of the `JobRerun` class (provider/hosts/dynamic/resource.ts) and `JobRerunStatus`'s required
+ *   members (provider/jobrerun/decisions.ts);
+ * - the configuration: `CONFIG_KEYS` (provider/common/setting-names.ts);
+ * - `getJob`: `GetJobArgs` and `GetJobResult` (provider/jobrerun/get-job.ts).
  *
  * `npm run schema` writes schema.json; tests/unit/schema.test.ts fails when the committed file differs from
  * what this builds. A TypeScript type this file cannot map fails the build instead of guessing.
@@ -15,9 +15,9 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import * as ts from "typescript";
-import { INPUT_DEFAULTS, JOB_RERUN_INPUTS } from "../provider/inputs";
-import { CONFIG_KEYS } from "../provider/settings";
-import { GET_JOB_TOKEN, JOB_RERUN_TOKEN, DATASET_SELECTOR_TOKEN } from "../provider/plugin/schema";
+import { INPUT_DEFAULTS, JOB_RERUN_INPUTS } from "../provider/jobrerun/inputs";
+import { CONFIG_KEYS } from "../provider/common/setting-names";
+import { GET_JOB_TOKEN, JOB_RERUN_TOKEN, DATASET_SELECTOR_TOKEN } from "../provider/hosts/plugin/schema";
 
 const ROOT = path.resolve(__dirname, "..");
 export const SCHEMA_FILE = path.join(ROOT, "schema.json");
@@ -98,7 +98,7 @@ function interfaceMembers(relative: string, name: string): Member[] {
 
 /** The getters of the JobRerun class, with the type inside `pulumi.Output<…>` less `undefined`. */
 function outputGetters(): Member[] {
-  const file = sourceFile("provider/resource.ts");
+  const file = sourceFile("provider/hosts/dynamic/resource.ts");
   const declaration = findNode(file, ts.isClassDeclaration, "JobRerun");
   return declaration.members.filter(ts.isGetAccessorDeclaration).map((getter) => {
     const text = getter.type?.getText(file) ?? "";
@@ -130,7 +130,7 @@ function properties(owner: string, members: Member[], extra: (member: Member) =>
 }
 
 function configVariables(): Spec {
-  const file = sourceFile("provider/settings.ts");
+  const file = sourceFile("provider/common/setting-names.ts");
   const declaration = findNode(file, ts.isVariableDeclaration, "CONFIG_KEYS");
   let literal = declaration.initializer;
   while (literal !== undefined && ts.isAsExpression(literal)) {
@@ -170,7 +170,7 @@ async function packageVersion(): Promise<string> {
 }
 
 export async function buildSchema(): Promise<Spec> {
-  const inputs = interfaceMembers("provider/inputs.ts", "JobRerunInputValues");
+  const inputs = interfaceMembers("provider/jobrerun/inputs.ts", "JobRerunInputValues");
   const inputNames = inputs.map((member) => member.name).sort();
   const tableNames = Object.keys(JOB_RERUN_INPUTS).sort();
   if (JSON.stringify(inputNames) !== JSON.stringify(tableNames)) {
@@ -178,17 +178,21 @@ export async function buildSchema(): Promise<Spec> {
       `schema: JobRerunInputValues (${inputNames}) and JOB_RERUN_INPUTS (${tableNames}) differ`,
     );
   }
-  const status = interfaceMembers("provider/decisions.ts", "JobRerunStatus");
+  const status = interfaceMembers("provider/jobrerun/decisions.ts", "JobRerunStatus");
   const getters = outputGetters();
   const defaulted = Object.keys(INPUT_DEFAULTS);
   const requiredStatus = status.filter((member) => !member.optional).map((member) => member.name);
   const outputNames = getters.map((getter) => getter.name);
   const config = configVariables();
-  const resourceClass = findNode(sourceFile("provider/resource.ts"), ts.isClassDeclaration, "JobRerun");
-  const getJobArgs = interfaceMembers("provider/get-job.ts", "GetJobArgs");
-  const getJobResult = interfaceMembers("provider/get-job.ts", "GetJobResult");
+  const resourceClass = findNode(
+    sourceFile("provider/hosts/dynamic/resource.ts"),
+    ts.isClassDeclaration,
+    "JobRerun",
+  );
+  const getJobArgs = interfaceMembers("provider/jobrerun/get-job.ts", "GetJobArgs");
+  const getJobResult = interfaceMembers("provider/jobrerun/get-job.ts", "GetJobResult");
   const getJobFunction = findNode(
-    sourceFile("provider/get-job.ts"),
+    sourceFile("provider/jobrerun/get-job.ts"),
     ts.isFunctionDeclaration,
     "getJobSnapshot",
   );
@@ -210,10 +214,13 @@ export async function buildSchema(): Promise<Spec> {
       [DATASET_SELECTOR_TOKEN]: {
         type: "object",
         description: jsDoc(
-          findNode(sourceFile("provider/inputs.ts"), ts.isInterfaceDeclaration, "DatasetSelector"),
+          findNode(sourceFile("provider/jobrerun/inputs.ts"), ts.isInterfaceDeclaration, "DatasetSelector"),
         ),
-        properties: properties("DatasetSelector", interfaceMembers("provider/inputs.ts", "DatasetSelector")),
-        required: interfaceMembers("provider/inputs.ts", "DatasetSelector")
+        properties: properties(
+          "DatasetSelector",
+          interfaceMembers("provider/jobrerun/inputs.ts", "DatasetSelector"),
+        ),
+        required: interfaceMembers("provider/jobrerun/inputs.ts", "DatasetSelector")
           .filter((member) => !member.optional)
           .map((member) => member.name),
       },

@@ -3,9 +3,9 @@
  * command needs to run is checked here, so that a bad command line fails before anything is sent.
  */
 import { parseArgs } from "node:util";
-import { formatDuration, parseDuration } from "../duration";
-import type { JobOrder } from "../types";
-import { DEFAULT_WAIT_TIMEOUT_MS, MAX_WAIT_TIMEOUT_MS } from "../inputs";
+import { formatDuration, parseDuration } from "../common/duration";
+import type { JobOrder } from "../api/types";
+import { DEFAULT_WAIT_TIMEOUT_MS, MAX_WAIT_TIMEOUT_MS } from "../jobrerun/inputs";
 import { CliUsageError } from "./exit-codes";
 
 export const COMMAND_NAMES = ["get", "list", "reschedule", "wait"] as const;

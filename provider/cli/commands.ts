@@ -1,10 +1,10 @@
 /** What each `narrative-jobs` command does, on the package's own client and wait loop. */
-import type { NarrativeJobsClient } from "../client";
-import { MAX_PER_PAGE } from "../client-args";
-import type { LosslessObject } from "../json";
-import type { JobSnapshot } from "../types";
-import { abortableSleep, formatDuration } from "../duration";
-import { jobReached, shortId, waitForJob } from "../wait";
+import type { NarrativeJobsClient } from "../api/client";
+import { MAX_PER_PAGE } from "../api/call-args";
+import type { LosslessObject } from "../common/json";
+import type { JobSnapshot } from "../api/types";
+import { abortableSleep, formatDuration } from "../common/duration";
+import { jobReached, shortId, waitForJob } from "../jobrerun/wait";
 import type { Command, ListFilters } from "./args";
 import { EXIT_CODES, type ExitCode } from "./exit-codes";
 import { formatJob, formatJobTable, pageRecords } from "./format";

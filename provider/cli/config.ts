@@ -3,8 +3,9 @@
  * (settings.ts), overridden by --api-url and --token-file. The token is never an argument.
  */
 import * as fs from "node:fs";
-import { apiUrlProblem } from "../api-url";
-import { ENV_KEYS, resolveSettings } from "../settings";
+import { apiUrlProblem } from "../api/api-url";
+import { resolveSettings } from "../jobrerun/settings";
+import { ENV_KEYS } from "../common/setting-names";
 import type { CommonOptions } from "./args";
 import { CliUsageError } from "./exit-codes";
 

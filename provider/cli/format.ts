@@ -2,8 +2,8 @@
  * The human-readable views of `narrative-jobs`. They read the API's text losslessly, so a number beyond 2^53
  * (a result's snapshot_id) shows digit for digit here too.
  */
-import type { RetryEvent } from "../client";
-import { parseLossless, stringifyLossless, type LosslessObject, type LosslessValue } from "../json";
+import type { RetryEvent } from "../api/client";
+import { parseLossless, stringifyLossless, type LosslessObject, type LosslessValue } from "../common/json";
 
 /** The job, one field a line, from its exact JSON text. Fields that are absent or null are left out. */
 export function formatJob(jobJson: string): string {

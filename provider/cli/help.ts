@@ -1,7 +1,7 @@
 /** The `--help` texts of `narrative-jobs` and of each command. */
-import { formatDuration } from "../duration";
-import { DEFAULT_API_URL, ENV_KEYS } from "../settings";
-import { DEFAULT_WAIT_TIMEOUT_MS, MAX_WAIT_TIMEOUT_MS } from "../inputs";
+import { formatDuration } from "../common/duration";
+import { DEFAULT_API_URL, ENV_KEYS } from "../common/setting-names";
+import { DEFAULT_WAIT_TIMEOUT_MS, MAX_WAIT_TIMEOUT_MS } from "../jobrerun/inputs";
 import { DEFAULT_LIST_LIMIT, JOB_ORDERS, MAX_LIST_LIMIT, type CommandName } from "./args";
 import { EXIT_CODES } from "./exit-codes";
 

@@ -4,11 +4,10 @@
  * the same client as the JobRerun resource. `narrative-jobs --help` describes it; exit-codes.ts lists what it
  * exits with.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { NarrativeJobsClient } from "../client";
-import { NarrativeConfigError, NarrativeError } from "../errors";
-import { ENV_KEYS } from "../settings";
+import { NarrativeJobsClient } from "../api/client";
+import { packageVersion as installedVersion } from "../common/package-version";
+import { NarrativeConfigError, NarrativeError } from "../api/errors";
+import { ENV_KEYS } from "../common/setting-names";
 import { parseCommandLine, type CommandLine } from "./args";
 import { interruptedMessage, runCommand, type CommandContext } from "./commands";
 import { resolveConnection } from "./config";
@@ -113,21 +112,9 @@ export function reportFailure(error: unknown, output: Output, command?: string):
   return EXIT_CODES.internal;
 }
 
-let version: string | undefined;
-
-/** From the package's own package.json: two levels above lib/cli/ (and provider/cli/). */
+/** The installed version, or "unknown" when package.json cannot be read. */
 function packageVersion(): string {
-  if (version === undefined) {
-    try {
-      const manifest = JSON.parse(
-        fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8"),
-      ) as { version?: unknown };
-      version = typeof manifest.version === "string" ? manifest.version : "unknown";
-    } catch {
-      version = "unknown";
-    }
-  }
-  return version;
+  return installedVersion() ?? "unknown";
 }
 
 if (require.main === module) {

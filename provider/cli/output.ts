@@ -2,7 +2,7 @@
  * Everything `narrative-jobs` prints goes through here: results on stdout, progress and errors on stderr, and
  * the API token taken out of all of it, since a server or gateway may echo it back in a job or an error body.
  */
-import { REDACTED, redact } from "../redact";
+import { REDACTED, redact } from "../common/redact";
 
 export interface Writable {
   write(text: string): unknown;

@@ -4,7 +4,7 @@
  * URL, the seeded jobs and a line per request, and stops cleanly on Ctrl+C or SIGTERM.
  */
 import { parseArgs } from "node:util";
-import { formatDuration, parseDuration } from "../duration";
+import { formatDuration, parseDuration } from "../common/duration";
 import { SIMULATOR_DEFAULTS } from "./defaults";
 import { startSimulator, type Simulator } from "./index";
 

@@ -18,6 +18,6 @@ export { SEEDED_JOB_IDS, SEED_JOBS_JSON } from "./seed";
 export { SIMULATOR_DEFAULTS } from "./defaults";
 export type { Fault, FaultRoute } from "./faults";
 export type { JobOutcome, SimulatorJob } from "./jobs";
-export type { LosslessValue, LosslessObject } from "../json";
+export type { LosslessValue, LosslessObject } from "../common/json";
 
 export type { RecordedRequest, Simulator, SimulatorOptions } from "./types";

@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from "node:crypto";
-import { isJobId, isTerminalJobState, type JobOrder, type JobState } from "../types";
-import type { LosslessObject, LosslessValue } from "../json";
+import { isJobId, isTerminalJobState, type JobOrder, type JobState } from "../api/types";
+import type { LosslessObject, LosslessValue } from "../common/json";
 
 /**
  * A job as the simulator keeps it: the Job object, open to any field, where integers beyond

@@ -8,8 +8,8 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
-import { parseLossless, stringifyLossless, type LosslessObject, type LosslessValue } from "../json";
-import { isJobId, type JobOrder } from "../types";
+import { parseLossless, stringifyLossless, type LosslessObject, type LosslessValue } from "../common/json";
+import { isJobId, type JobOrder } from "../api/types";
 import {
   answersWithoutApplying,
   describeFault,

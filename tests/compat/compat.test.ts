@@ -24,7 +24,7 @@ import {
   runCommand,
   type CliResult,
 } from "../../scripts/pulumi-harness";
-import { expectInstalledCopy, packedTarball, PULUMI_SDK } from "../e2e/packing";
+import { expectInstalledCopy, packedTarball, PULUMI_SDK } from "../support/packing";
 import {
   describeRequests,
   destroySendsNothing,
@@ -37,7 +37,7 @@ import {
   upReschedulesOnce,
   watchRequests,
   type LifecycleContext,
-} from "../e2e/steps";
+} from "../support/e2e-steps";
 import {
   COMPAT_CACHE,
   ensureTool,
@@ -45,10 +45,10 @@ import {
   installByShellLine,
   TOOLS,
   type ToolName,
-} from "./package-managers";
-import { proxyCases, startProxiedApi, type ProxiedApi } from "./proxy-cell";
-import { inThisShard } from "../helpers/shard";
-import { PROJECT_NAME, RESOURCE_NAME, writeProgram, type ProgramKind } from "./programs";
+} from "../support/package-managers";
+import { proxyCases, startProxiedApi, type ProxiedApi } from "../support/proxy-cell";
+import { inThisShard } from "../support/shard";
+import { PROJECT_NAME, RESOURCE_NAME, writeProgram, type ProgramKind } from "../support/compat-programs";
 
 const DEV_DEPENDENCIES = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
   version: string;

@@ -12,8 +12,8 @@ import * as path from "node:path";
 import fetch from "node-fetch";
 import { startSimulator, SEEDED_JOB_IDS, type Simulator } from "../../provider/simulator";
 import { distinctiveToken, REPO_ROOT, runCommand, type CliResult } from "../../scripts/pulumi-harness";
-import { pollUntil, RequestArrivals } from "./support";
-import { npmInstall, packedTarball } from "./packing";
+import { pollUntil, RequestArrivals } from "../support/e2e";
+import { npmInstall, packedTarball } from "../support/packing";
 
 const COMPLETED = SEEDED_JOB_IDS.completed;
 const RUNNING = SEEDED_JOB_IDS.running;

@@ -5,8 +5,8 @@
 import { expect } from "chai";
 import { startSimulator, type Simulator } from "../../provider/simulator";
 import { distinctiveToken, PulumiWorkspace } from "../../scripts/pulumi-harness";
-import { skipTheRestAfterAFailure } from "./support";
-import { describeRequests, expectSucceeded, watchRequests } from "./steps";
+import { skipTheRestAfterAFailure } from "../support/e2e";
+import { describeRequests, expectSucceeded, watchRequests } from "../support/e2e-steps";
 
 /** The seed's materialize-view job on dataset 10736 (the reschedule page's example). */
 const VIEW_JOB = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";

@@ -12,10 +12,10 @@ import { expect } from "chai";
 import { promises as fs, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
-import { JOB_RERUN_TYPE } from "../../provider/shim";
-import { STATE_SCHEMA_VERSION } from "../../provider/state-version";
+import { JOB_RERUN_TYPE } from "../../provider/hosts/dynamic/provider-text";
+import { STATE_SCHEMA_VERSION } from "../../provider/jobrerun/state-version";
 import { PulumiWorkspace, REPO_ROOT, type CliResult } from "../../scripts/pulumi-harness";
-import { describeRequests, expectSucceeded, watchRequests } from "./steps";
+import { describeRequests, expectSucceeded, watchRequests } from "../support/e2e-steps";
 
 const FIXTURE_DIR = path.join(REPO_ROOT, "tests", "fixtures", "state", "text-status-v4");
 const INSTALLED = (

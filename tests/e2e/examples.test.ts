@@ -21,7 +21,7 @@ import {
   REPO_ROOT,
   runCommand,
 } from "../../scripts/pulumi-harness";
-import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "./steps";
+import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "../support/e2e-steps";
 
 /** An existing example copied into a fresh directory under .e2e/, with a workspace on it. */
 async function exampleWorkspace(name: string, workspaces: PulumiWorkspace[]): Promise<PulumiWorkspace> {

@@ -10,10 +10,10 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { SEEDED_JOB_IDS, startSimulator, type Simulator } from "../../provider/simulator";
 import { listFiles, PulumiWorkspace } from "../../scripts/pulumi-harness";
-import { tokenLeaks } from "../helpers/token-leaks";
-import { READ_JOB_PROGRAM, READ_JOB_TSCONFIG } from "./programs";
-import { describeRequests, expectSucceeded, watchRequests } from "./steps";
-import { skipTheRestAfterAFailure } from "./support";
+import { tokenLeaks } from "../support/token-leaks";
+import { READ_JOB_PROGRAM, READ_JOB_TSCONFIG } from "../support/e2e-programs";
+import { describeRequests, expectSucceeded, watchRequests } from "../support/e2e-steps";
+import { skipTheRestAfterAFailure } from "../support/e2e";
 
 const UPSTREAM = SEEDED_JOB_IDS.completed;
 const DOWNSTREAM = SEEDED_JOB_IDS.running;

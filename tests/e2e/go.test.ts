@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
-import { JOB_RERUN_TOKEN } from "../../provider/plugin/schema";
+import { JOB_RERUN_TOKEN } from "../../provider/hosts/plugin/schema";
 import {
   E2E_ROOT,
   ensurePulumiCli,
@@ -17,9 +17,9 @@ import {
   REPO_ROOT,
   runCommand,
 } from "../../scripts/pulumi-harness";
-import { tokenLeaks } from "../helpers/token-leaks";
-import { pollUntil, skipTheRestAfterAFailure } from "./support";
-import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "./steps";
+import { tokenLeaks } from "../support/token-leaks";
+import { pollUntil, skipTheRestAfterAFailure } from "../support/e2e";
+import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "../support/e2e-steps";
 
 const SNAPSHOT_ID = "1724919539450264600";
 const PENDING_MS = 60_000;

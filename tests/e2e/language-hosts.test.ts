@@ -20,7 +20,7 @@ import {
   PulumiWorkspace,
   REPO_ROOT,
 } from "../../scripts/pulumi-harness";
-import { pollUntil, skipTheRestAfterAFailure, waitUntilNoProcessesIn } from "./support";
+import { pollUntil, skipTheRestAfterAFailure, waitUntilNoProcessesIn } from "../support/e2e";
 
 const GO_FIXTURE = path.join(REPO_ROOT, "tests", "fixtures", "go-program");
 /** A ceiling for a command whose Go build may be the first on this machine. */

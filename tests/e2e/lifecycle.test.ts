@@ -10,10 +10,10 @@ import { expect } from "chai";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
-import { PROVIDER_TEXT } from "../../provider/shim";
+import { PROVIDER_TEXT } from "../../provider/hosts/dynamic/provider-text";
 import { distinctiveToken, listFiles, PulumiWorkspace, REPO_ROOT } from "../../scripts/pulumi-harness";
-import { jobRerunProgram } from "./programs";
-import { storedFigures, skipTheRestAfterAFailure } from "./support";
+import { jobRerunProgram } from "../support/e2e-programs";
+import { storedFigures, skipTheRestAfterAFailure } from "../support/e2e";
 import {
   casesOneToThree,
   describeRequests,
@@ -22,7 +22,7 @@ import {
   SEED_JOB_ID,
   watchRequests,
   type LifecycleContext,
-} from "./steps";
+} from "../support/e2e-steps";
 
 const RESOURCE_NAME = "audience-view";
 const THIRD_TRIGGERS = { release: "2024.06.3", sql: "sha256:9b7e44" };
@@ -100,11 +100,11 @@ describe("e2e: a JobRerun through the Pulumi CLI, cases 1-9 in order", function 
 
   it("5. a new build of the package with the same inputs: no update, no write", async () => {
     // Only the provider code changes: the compiled implementation gets a new line, and the text the engine
-    // stores as __provider (lib/shim.js) a different body, as an upgrade from an older release would. The
+    // stores as __provider (lib/hosts/dynamic/provider-text.js) a different body, as an upgrade from an older release would. The
     // stack's own copy is rebuilt, never the repository's lib/: other test files run at the same time and load
     // (or pack) that one.
-    const shimFile = path.join(packageDir, "lib", "shim.js");
-    const providerFile = path.join(packageDir, "lib", "provider.js");
+    const shimFile = path.join(packageDir, "lib", "hosts", "dynamic", "provider-text.js");
+    const providerFile = path.join(packageDir, "lib", "hosts", "dynamic", "provider.js");
     const originals = new Map<string, Buffer>();
     for (const file of [shimFile, providerFile]) {
       originals.set(file, await fs.readFile(file));
@@ -113,7 +113,10 @@ describe("e2e: a JobRerun through the Pulumi CLI, cases 1-9 in order", function 
     try {
       const shim = originals.get(shimFile)?.toString() ?? "";
       const rebuiltShim = shim.replace("'exports.handler = ", `'/* ${marker} */ exports.handler = `);
-      expect(rebuiltShim, "lib/shim.js no longer has the provider text this case edits").not.to.equal(shim);
+      expect(
+        rebuiltShim,
+        "lib/hosts/dynamic/provider-text.js no longer has the provider text this case edits",
+      ).not.to.equal(shim);
       await fs.writeFile(shimFile, rebuiltShim);
       await fs.appendFile(providerFile, `\n// ${marker}\n`);
       const [storedBefore] = await workspace.jobReruns();
@@ -132,7 +135,9 @@ describe("e2e: a JobRerun through the Pulumi CLI, cases 1-9 in order", function 
       }
     }
     // The repository's build was never touched.
-    expect(await fs.readFile(path.join(REPO_ROOT, "lib", "shim.js"), "utf8")).not.to.include(marker);
+    expect(
+      await fs.readFile(path.join(REPO_ROOT, "lib", "hosts", "dynamic", "provider-text.js"), "utf8"),
+    ).not.to.include(marker);
   });
 
   it("6. a reschedule failing past the retry budget fails up and keeps the old triggers; after recovery, one reschedule", async () => {

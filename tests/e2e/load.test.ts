@@ -13,8 +13,8 @@ import { randomUUID } from "node:crypto";
 import * as os from "node:os";
 import { startSimulator, type Fault, type Simulator } from "../../provider/simulator";
 import { distinctiveToken, PulumiWorkspace } from "../../scripts/pulumi-harness";
-import { jobRerunsProgram } from "./programs";
-import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "./steps";
+import { jobRerunsProgram } from "../support/e2e-programs";
+import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "../support/e2e-steps";
 
 const JOB_COUNT = 200;
 /** Served in turn to reschedule requests, whichever job they are for: half of them are refused. */

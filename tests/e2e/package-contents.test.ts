@@ -9,7 +9,7 @@ import { promises as fs, readdirSync, readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PulumiWorkspace, REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
-import { npmInstall, packedTarball, PULUMI_SDK } from "./packing";
+import { npmInstall, packedTarball, PULUMI_SDK } from "../support/packing";
 
 /**
  * Everything at the top of the tarball, exactly: a new entry fails this test until it is named here, so nothing

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
-import { packedTarball } from "./packing";
+import { packedTarball } from "../support/packing";
 
 describe("e2e: the files the npm tarball ships", function () {
   this.timeout(120_000);

@@ -9,9 +9,9 @@ import { expect } from "chai";
 import { existsSync, promises as fs } from "node:fs";
 import * as path from "node:path";
 import { distinctiveToken, PulumiWorkspace, REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
-import { expectInstalledCopy, installedProgram, type InstalledProgram } from "./packing";
-import { skipTheRestAfterAFailure } from "./support";
-import { casesOneToThree, type LifecycleContext } from "./steps";
+import { expectInstalledCopy, installedProgram, type InstalledProgram } from "../support/packing";
+import { skipTheRestAfterAFailure } from "../support/e2e";
+import { casesOneToThree, type LifecycleContext } from "../support/e2e-steps";
 
 const RESOURCE_NAME = "nightly-audience";
 
@@ -47,7 +47,7 @@ describe("e2e: 10. installed from the npm tarball into a fresh program outside t
     expectInstalledCopy(programDir);
     // The tarball ships the compiled package, not its sources, tests or development scripts.
     const shipped = path.join(programDir, "node_modules", "pulumi-narrative-jobs");
-    expect(existsSync(path.join(shipped, "lib", "provider.js"))).to.equal(true);
+    expect(existsSync(path.join(shipped, "lib", "hosts", "dynamic", "provider.js"))).to.equal(true);
     expect(existsSync(path.join(shipped, "provider"))).to.equal(false);
     expect(existsSync(path.join(shipped, "tests"))).to.equal(false);
     expect(existsSync(path.join(shipped, "scripts"))).to.equal(false);

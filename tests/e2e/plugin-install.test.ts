@@ -10,11 +10,11 @@ import { existsSync, promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
-import { JOB_RERUN_TOKEN } from "../../provider/plugin/schema";
+import { JOB_RERUN_TOKEN } from "../../provider/hosts/plugin/schema";
 import { ensurePulumiCli, PulumiWorkspace, REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
-import { tokenLeaks } from "../helpers/token-leaks";
-import { packedTarball } from "./packing";
-import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "./steps";
+import { tokenLeaks } from "../support/token-leaks";
+import { packedTarball } from "../support/packing";
+import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "../support/e2e-steps";
 
 const SNAPSHOT_ID = "1724919539450264600";
 

@@ -30,7 +30,7 @@ describe("e2e: npm run plugin-tarball from a clone", function () {
 
   it("builds and packs this checkout, and the tarball holds the plugin script and the installed package", async () => {
     expect(existsSync(path.join(checkout, "lib")), "the copy starts without a build").to.equal(false);
-    const ownEntryPoint = path.join(REPO_ROOT, "lib", "plugin", "main.js");
+    const ownEntryPoint = path.join(REPO_ROOT, "lib", "hosts", "plugin", "main.js");
     const ownBuiltAt = (await fs.stat(ownEntryPoint)).mtimeMs;
     const made = await runCommand("npm", ["run", "--silent", "plugin-tarball", "--", outDir], {
       cwd: checkout,
@@ -44,7 +44,7 @@ describe("e2e: npm run plugin-tarball from a clone", function () {
     const listing = (await runCommand("tar", ["-tzf", tarball])).stdout.split("\n");
     expect(listing).to.include.members([
       "./pulumi-resource-narrative",
-      "./node_modules/pulumi-narrative-jobs/lib/plugin/main.js",
+      "./node_modules/pulumi-narrative-jobs/lib/hosts/plugin/main.js",
       "./node_modules/pulumi-narrative-jobs/schema.json",
       "./node_modules/@pulumi/pulumi/package.json",
     ]);
@@ -52,10 +52,10 @@ describe("e2e: npm run plugin-tarball from a clone", function () {
     const packed = await runCommand("tar", [
       "-xzOf",
       tarball,
-      "./node_modules/pulumi-narrative-jobs/lib/plugin/main.js",
+      "./node_modules/pulumi-narrative-jobs/lib/hosts/plugin/main.js",
     ]);
     expect(packed.stdout).to.equal(
-      await fs.readFile(path.join(checkout, "lib", "plugin", "main.js"), "utf8"),
+      await fs.readFile(path.join(checkout, "lib", "hosts", "plugin", "main.js"), "utf8"),
     );
     expect((await fs.stat(ownEntryPoint)).mtimeMs, "this checkout's lib/ is left as it was").to.equal(
       ownBuiltAt,

@@ -32,8 +32,14 @@ import {
   type RunOptions,
   type StateResource,
 } from "../../scripts/pulumi-harness";
-import { describeRequests, expectSucceeded, FIRST_TRIGGERS, SEED_JOB_ID, watchRequests } from "./steps";
-import { skipTheRestAfterAFailure, storedFigures } from "./support";
+import {
+  describeRequests,
+  expectSucceeded,
+  FIRST_TRIGGERS,
+  SEED_JOB_ID,
+  watchRequests,
+} from "../support/e2e-steps";
+import { skipTheRestAfterAFailure, storedFigures } from "../support/e2e";
 
 /**
  * One JobRerun per id in the configuration's `jobIds` (named `rerun-0`, `rerun-1`...), with the configuration's

@@ -32,9 +32,9 @@ import {
   type RunOptions,
   type StateResource,
 } from "../../scripts/pulumi-harness";
-import { JOB_RERUN_TYPE } from "../../provider/shim";
-import { jobRerunProgram } from "./programs";
-import { expectSucceeded, SEED_JOB_ID } from "./steps";
+import { JOB_RERUN_TYPE } from "../../provider/hosts/dynamic/provider-text";
+import { jobRerunProgram } from "../support/e2e-programs";
+import { expectSucceeded, SEED_JOB_ID } from "../support/e2e-steps";
 import {
   pollUntil,
   processesIn,
@@ -45,7 +45,7 @@ import {
   type Arrival,
   type EndedProcess,
   type ProcessInfo,
-} from "./support";
+} from "../support/e2e";
 
 /** Long enough that a job never moves unless a case advances the clock. */
 const PENDING_MS = 60_000;

@@ -13,9 +13,9 @@ import { parse } from "lossless-json";
 import { promises as fs, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
-import { JOB_RERUN_TYPE } from "../../provider/shim";
+import { JOB_RERUN_TYPE } from "../../provider/hosts/dynamic/provider-text";
 import { PulumiWorkspace, REPO_ROOT, type CliResult } from "../../scripts/pulumi-harness";
-import { describeRequests, expectSucceeded, watchRequests } from "./steps";
+import { describeRequests, expectSucceeded, watchRequests } from "../support/e2e-steps";
 
 const FIXTURES_DIR = path.join(REPO_ROOT, "tests", "fixtures", "state");
 

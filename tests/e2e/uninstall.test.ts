@@ -15,7 +15,7 @@ import { existsSync, promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
-import { JOB_RERUN_TYPE, PROVIDER_TEXT } from "../../provider/shim";
+import { JOB_RERUN_TYPE, PROVIDER_TEXT } from "../../provider/hosts/dynamic/provider-text";
 import {
   distinctiveToken,
   PulumiWorkspace,
@@ -23,10 +23,16 @@ import {
   type CliResult,
   type StateResource,
 } from "../../scripts/pulumi-harness";
-import { installedProgram, npmInstall, type InstalledProgram } from "./packing";
-import { jobRerunProgram } from "./programs";
-import { describeRequests, expectSucceeded, FIRST_TRIGGERS, SECOND_TRIGGERS, SEED_JOB_ID } from "./steps";
-import { skipTheRestAfterAFailure } from "./support";
+import { installedProgram, npmInstall, type InstalledProgram } from "../support/packing";
+import { jobRerunProgram } from "../support/e2e-programs";
+import {
+  describeRequests,
+  expectSucceeded,
+  FIRST_TRIGGERS,
+  SECOND_TRIGGERS,
+  SEED_JOB_ID,
+} from "../support/e2e-steps";
+import { skipTheRestAfterAFailure } from "../support/e2e";
 
 const RESOURCE_NAME = "nightly-audience";
 

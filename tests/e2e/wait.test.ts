@@ -16,9 +16,9 @@ import {
   type RunOptions,
   type StateResource,
 } from "../../scripts/pulumi-harness";
-import { jobRerunProgram } from "./programs";
-import { pollUntil, storedFigures, skipTheRestAfterAFailure } from "./support";
-import { describeRequests, expectSucceeded, FIRST_TRIGGERS, SEED_JOB_ID } from "./steps";
+import { jobRerunProgram } from "../support/e2e-programs";
+import { pollUntil, storedFigures, skipTheRestAfterAFailure } from "../support/e2e";
+import { describeRequests, expectSucceeded, FIRST_TRIGGERS, SEED_JOB_ID } from "../support/e2e-steps";
 
 const RESOURCE_NAME = "audience-view";
 /** Long enough that a job never moves unless a case advances the clock by these amounts. */

@@ -9,11 +9,11 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
-import { JOB_RERUN_TOKEN } from "../../provider/plugin/schema";
+import { JOB_RERUN_TOKEN } from "../../provider/hosts/plugin/schema";
 import { E2E_ROOT, PulumiWorkspace, REPO_ROOT } from "../../scripts/pulumi-harness";
-import { encodeToken, tokenLeaks } from "../helpers/token-leaks";
-import { pollUntil, skipTheRestAfterAFailure, waitUntilNoProcessesIn } from "./support";
-import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "./steps";
+import { encodeToken, tokenLeaks } from "../support/token-leaks";
+import { pollUntil, skipTheRestAfterAFailure, waitUntilNoProcessesIn } from "../support/e2e";
+import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "../support/e2e-steps";
 
 const SNAPSHOT_ID = "1724919539450264600";
 const PENDING_MS = 60_000;

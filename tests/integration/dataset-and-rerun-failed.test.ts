@@ -4,8 +4,8 @@
  * a newer delivery that failed (1 Nov).
  */
 import { expect } from "chai";
-import type { StoredOutputs } from "../../provider/decisions";
-import { NarrativeConfigError } from "../../provider/errors";
+import type { StoredOutputs } from "../../provider/jobrerun/decisions";
+import { NarrativeConfigError } from "../../provider/api/errors";
 import { SEEDED_JOB_IDS, type SimulatorJob } from "../../provider/simulator";
 import {
   COMPLETED_JOB,
@@ -15,7 +15,7 @@ import {
   rerunInputs,
   rescheduleElsewhere,
   type Harness,
-} from "../helpers/provider-harness";
+} from "../support/provider-harness";
 
 const MATERIALIZE_VIEW = { id: 10736, jobType: "materialize-view" };
 

@@ -5,10 +5,10 @@
  * in all. The `after` hook prints the results as the Markdown table the README shows.
  */
 import { expect } from "chai";
-import type { StoredOutputs } from "../../provider/decisions";
-import { NarrativeApiError, NarrativeConfigError, NarrativeError } from "../../provider/errors";
-import { stringifyLossless } from "../../provider/json";
-import { JobRerunIncompleteError } from "../../provider/incomplete";
+import type { StoredOutputs } from "../../provider/jobrerun/decisions";
+import { NarrativeApiError, NarrativeConfigError, NarrativeError } from "../../provider/api/errors";
+import { stringifyLossless } from "../../provider/common/json";
+import { JobRerunIncompleteError } from "../../provider/jobrerun/incomplete";
 import { SEEDED_JOB_IDS, type Fault, type RecordedRequest } from "../../provider/simulator";
 import {
   COMPLETED_JOB,
@@ -19,8 +19,8 @@ import {
   rerunInputs,
   type Harness,
   figures,
-} from "../helpers/provider-harness";
-import { encodeToken, tokenLeaks } from "../helpers/token-leaks";
+} from "../support/provider-harness";
+import { encodeToken, tokenLeaks } from "../support/token-leaks";
 
 /** The harness's attemptTimeoutMs; a slow answer must outlast it. */
 const ATTEMPT_TIMEOUT_MS = 500;

@@ -5,8 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { NarrativeApiError, NarrativeConfigError } from "../../provider/errors";
-import { getJob, getJobOutput } from "../../provider/functions";
+import { NarrativeApiError, NarrativeConfigError } from "../../provider/api/errors";
+import { getJob, getJobOutput } from "../../provider/hosts/dynamic/functions";
 import { SEEDED_JOB_IDS, startSimulator, type Simulator } from "../../provider/simulator";
 
 const TOKEN = "tok-SECRET-functions-93b2";

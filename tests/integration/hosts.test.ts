@@ -7,9 +7,9 @@
  */
 import { expect } from "chai";
 import { SEEDED_JOB_IDS, startSimulator, type Simulator } from "../../provider/simulator";
-import { HostError, ProviderHost, type HostKind } from "../helpers/provider-hosts";
-import { encodeToken, tokenLeaks } from "../helpers/token-leaks";
-import { pollUntil } from "../e2e/support";
+import { HostError, ProviderHost, type HostKind } from "../support/provider-hosts";
+import { encodeToken, tokenLeaks } from "../support/token-leaks";
+import { pollUntil } from "../support/e2e";
 
 const TOKEN = "tok-HOSTS-4c1e9a7b";
 const JOB_ID = SEEDED_JOB_IDS.completed;

@@ -4,16 +4,16 @@
  * it is. The state is what this build stores, then edited as a later release could write it.
  */
 import { expect } from "chai";
-import type { StoredOutputs } from "../../provider/decisions";
-import { NarrativeStateError } from "../../provider/errors";
-import { STATE_SCHEMA_VERSION } from "../../provider/state-version";
+import type { StoredOutputs } from "../../provider/jobrerun/decisions";
+import { NarrativeStateError } from "../../provider/api/errors";
+import { STATE_SCHEMA_VERSION } from "../../provider/jobrerun/state-version";
 import {
   COMPLETED_JOB,
   expectFailure,
   providerHarness,
   rerunInputs,
   type Harness,
-} from "../helpers/provider-harness";
+} from "../support/provider-harness";
 
 describe("integration: the provider over a state a newer release wrote", () => {
   let h: Harness;

@@ -10,7 +10,7 @@ import { execFile } from "node:child_process";
 import { existsSync, promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PROVIDER_TEXT } from "../../provider/shim";
+import { PROVIDER_TEXT } from "../../provider/hosts/dynamic/provider-text";
 
 /** The loader the host uses (cmd/dynamic-provider: `requireFromString(text).handler()`), from its own package. */
 const REQUIRE_FROM_STRING = require.resolve("require-from-string", {

@@ -3,9 +3,9 @@
  * loopback. One `describe` per lifecycle line of the contract.
  */
 import { expect } from "chai";
-import type { StoredOutputs } from "../../provider/decisions";
-import { parseExact } from "../../provider/json";
-import { NarrativeApiError, NarrativeConfigError, NarrativeError } from "../../provider/errors";
+import type { StoredOutputs } from "../../provider/jobrerun/decisions";
+import { parseExact } from "../../provider/common/json";
+import { NarrativeApiError, NarrativeConfigError, NarrativeError } from "../../provider/api/errors";
 import { SEEDED_JOB_IDS } from "../../provider/simulator";
 import {
   COMPLETED_JOB,
@@ -16,7 +16,7 @@ import {
   TOKEN,
   type Harness,
   figures,
-} from "../helpers/provider-harness";
+} from "../support/provider-harness";
 
 const RUNNING_JOB = SEEDED_JOB_IDS.running;
 const MISSING_JOB = "00000000-0000-4000-8000-000000000000";

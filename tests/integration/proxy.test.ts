@@ -7,8 +7,8 @@
 import { expect } from "chai";
 import * as path from "node:path";
 import { inspect } from "node:util";
-import { NarrativeJobsClient, type NarrativeClientOptions, type RetryEvent } from "../../provider/client";
-import { NarrativeConfigError, NarrativeNetworkError } from "../../provider/errors";
+import { NarrativeJobsClient, type NarrativeClientOptions, type RetryEvent } from "../../provider/api/client";
+import { NarrativeConfigError, NarrativeNetworkError } from "../../provider/api/errors";
 import { SEEDED_JOB_IDS, startSimulator, type Simulator } from "../../provider/simulator";
 import { REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
 import {
@@ -18,8 +18,8 @@ import {
   TEST_CA_FILE,
   TlsFront,
   type ForwardProxyOptions,
-} from "../helpers/proxy-servers";
-import { tokenLeaks } from "../helpers/token-leaks";
+} from "../support/proxy-servers";
+import { tokenLeaks } from "../support/token-leaks";
 
 const TOKEN = "tok-PROXY-9f3c1a7e5b2d4c6e8a0f";
 const JOB = SEEDED_JOB_IDS.completed;

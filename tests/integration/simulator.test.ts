@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fetch from "node-fetch";
-import { parseLossless, type LosslessObject, type LosslessValue } from "../../provider/json";
+import { parseLossless, type LosslessObject, type LosslessValue } from "../../provider/common/json";
 import {
   SEEDED_JOB_IDS,
   startSimulator,

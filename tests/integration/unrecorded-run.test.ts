@@ -5,7 +5,7 @@
  * these cases reach the same states directly, one decision at a time.
  */
 import { expect } from "chai";
-import type { StoredOutputs } from "../../provider/decisions";
+import type { StoredOutputs } from "../../provider/jobrerun/decisions";
 import {
   COMPLETED_JOB,
   figures,
@@ -14,7 +14,7 @@ import {
   rescheduleElsewhere,
   type Harness,
   type HarnessOptions,
-} from "../helpers/provider-harness";
+} from "../support/provider-harness";
 
 const FAST_POLLS = { initialIntervalMs: 10, maxIntervalMs: 40, growth: 1.5, progressEveryMs: 100 };
 

@@ -3,8 +3,8 @@
  * the wait or is cancelled, and what the next deployment does about each.
  */
 import { expect } from "chai";
-import type { StoredOutputs } from "../../provider/decisions";
-import { JobRerunIncompleteError } from "../../provider/incomplete";
+import type { StoredOutputs } from "../../provider/jobrerun/decisions";
+import { JobRerunIncompleteError } from "../../provider/jobrerun/incomplete";
 import {
   COMPLETED_JOB,
   expectFailure,
@@ -14,7 +14,7 @@ import {
   type Harness,
   type HarnessOptions,
   figures,
-} from "../helpers/provider-harness";
+} from "../support/provider-harness";
 
 const FAST_POLLS = { initialIntervalMs: 10, maxIntervalMs: 40, growth: 1.5, progressEveryMs: 100 };
 

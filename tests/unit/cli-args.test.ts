@@ -6,7 +6,7 @@ import {
   type CommandLine,
 } from "../../provider/cli/args";
 import { CliUsageError } from "../../provider/cli/exit-codes";
-import { DEFAULT_WAIT_TIMEOUT_MS } from "../../provider/inputs";
+import { DEFAULT_WAIT_TIMEOUT_MS } from "../../provider/jobrerun/inputs";
 
 const JOB_ID = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";
 

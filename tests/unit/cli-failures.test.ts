@@ -8,7 +8,7 @@ import {
   NarrativeNetworkError,
   NarrativeTimeoutError,
   withUnknownOutcome,
-} from "../../provider/errors";
+} from "../../provider/api/errors";
 
 const JOB_ID = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";
 

@@ -4,18 +4,18 @@ import type { AddressInfo } from "node:net";
 import { getEventListeners } from "node:events";
 import * as util from "node:util";
 import * as sinon from "sinon";
-import { NarrativeJobsClient, type NarrativeClientOptions, type RetryEvent } from "../../provider/client";
+import { NarrativeJobsClient, type NarrativeClientOptions, type RetryEvent } from "../../provider/api/client";
 import {
   NarrativeApiError,
   NarrativeConfigError,
   NarrativeError,
   NarrativeNetworkError,
   NarrativeTimeoutError,
-} from "../../provider/errors";
-import { rawJsonMember } from "../../provider/json";
-import { rescheduleAppliedByEvidence } from "../../provider/reschedule-rule";
-import type { Job } from "../../provider/types";
-import { TOKEN_ENCODINGS, tokenLeaks } from "../helpers/token-leaks";
+} from "../../provider/api/errors";
+import { rawJsonMember } from "../../provider/common/json";
+import { rescheduleAppliedByEvidence } from "../../provider/api/resend-rule";
+import type { Job } from "../../provider/api/types";
+import { TOKEN_ENCODINGS, tokenLeaks } from "../support/token-leaks";
 
 const TOKEN = "ldg8uuGibVJNHI9s+dcdIQ==";
 const JOB_ID = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";

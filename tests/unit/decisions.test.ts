@@ -14,21 +14,21 @@ import {
   type JobRerunOutputs,
   type RescheduleRecord,
   type ResolvedInputs,
-} from "../../provider/decisions";
+} from "../../provider/jobrerun/decisions";
 import {
   INPUT_DEFAULTS,
   failsOnJobFailure,
   waitTimeoutMs,
   withDefaults,
   type CheckFailure,
-} from "../../provider/inputs";
-import { parseExact } from "../../provider/json";
-import { UNKNOWN, canonicalTriggers, triggersEqual, triggersProblem } from "../../provider/triggers";
-import { isJobId as isUuid, type JobSnapshot } from "../../provider/types";
-import { DEFAULT_API_URL } from "../../provider/settings";
+} from "../../provider/jobrerun/inputs";
+import { parseExact } from "../../provider/common/json";
+import { UNKNOWN, canonicalTriggers, triggersEqual, triggersProblem } from "../../provider/jobrerun/triggers";
+import { isJobId as isUuid, type JobSnapshot } from "../../provider/api/types";
+import { DEFAULT_API_URL } from "../../provider/common/setting-names";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import type { Job } from "../../provider/types";
+import type { Job } from "../../provider/api/types";
 
 const JOB_ID = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";
 /** The version in this repository's package.json: what a state written by this build names as its writer. */

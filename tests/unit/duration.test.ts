@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { formatDuration, parseDuration } from "../../provider/duration";
+import { formatDuration, parseDuration } from "../../provider/common/duration";
 
 describe("durations", () => {
   describe("parseDuration", () => {

@@ -5,11 +5,11 @@ import {
   NarrativeError,
   NarrativeNetworkError,
   NarrativeTimeoutError,
-} from "../../provider/errors";
-import { statusHint } from "../../provider/failure";
-import { REDACTED, WITHHELD, redact } from "../../provider/redact";
-import { DETAIL_MAX_CHARS, bodyPreview, summarizeErrorBody } from "../../provider/server-text";
-import { TOKEN_ENCODINGS, tokenLeaks } from "../helpers/token-leaks";
+} from "../../provider/api/errors";
+import { statusHint } from "../../provider/api/attempt-failure";
+import { REDACTED, WITHHELD, redact } from "../../provider/common/redact";
+import { DETAIL_MAX_CHARS, bodyPreview, summarizeErrorBody } from "../../provider/api/body-excerpt";
+import { TOKEN_ENCODINGS, tokenLeaks } from "../support/token-leaks";
 
 const TOKEN = "ldg8uuGibVJNHI9s+dcdIQ==";
 const JOB_ID = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";

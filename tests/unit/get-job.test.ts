@@ -3,10 +3,10 @@
  * simulator on loopback: what it returns, what it sends, and what it refuses before sending anything.
  */
 import { expect } from "chai";
-import { NarrativeJobsClient } from "../../provider/client";
-import { NarrativeApiError, NarrativeConfigError } from "../../provider/errors";
-import { getJobResult, getJobSnapshot, type GetJobArgs } from "../../provider/get-job";
-import { resolveSettings, type ProviderSettings } from "../../provider/settings";
+import { NarrativeJobsClient } from "../../provider/api/client";
+import { NarrativeApiError, NarrativeConfigError } from "../../provider/api/errors";
+import { getJobResult, getJobSnapshot, type GetJobArgs } from "../../provider/jobrerun/get-job";
+import { resolveSettings, type ProviderSettings } from "../../provider/jobrerun/settings";
 import { SEEDED_JOB_IDS, startSimulator, type Simulator } from "../../provider/simulator";
 
 const TOKEN = "tok-SECRET-get-job-5d1e";

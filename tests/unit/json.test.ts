@@ -1,5 +1,10 @@
 import { expect } from "chai";
-import { parseLossless, rawJsonMember, stringifyLossless, type LosslessValue } from "../../provider/json";
+import {
+  parseLossless,
+  rawJsonMember,
+  stringifyLossless,
+  type LosslessValue,
+} from "../../provider/common/json";
 
 /** The reschedule page's example response, as printed there. */
 const RESCHEDULE_PAGE_RESPONSE = String.raw`{

@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { promises as fs, readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PROVIDER_MODULE, providerResolutionProblem } from "../../provider/resolvable";
-import { PROVIDER_TEXT } from "../../provider/shim";
+import { PROVIDER_MODULE, providerResolutionProblem } from "../../provider/hosts/dynamic/resolvable";
+import { PROVIDER_TEXT } from "../../provider/hosts/dynamic/provider-text";
 
 const VERSION = (
   JSON.parse(readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as {

@@ -1,5 +1,5 @@
-import { resolveRetryOptions } from "../../provider/client-args";
-import { NarrativeConfigError } from "../../provider/errors";
+import { resolveRetryOptions } from "../../provider/api/call-args";
+import { NarrativeConfigError } from "../../provider/api/errors";
 import { expect } from "chai";
 import {
   ATTEMPT_TIMEOUT_RULE,
@@ -11,7 +11,7 @@ import {
   networkRule,
   parseHttpDate,
   parseRetryAfter,
-} from "../../provider/retry";
+} from "../../provider/api/retry-policy";
 
 /** A small seeded generator (mulberry32), so the jitter draws are the same on every run. */
 function seededRandom(seed: number): () => number {

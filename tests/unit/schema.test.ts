@@ -5,9 +5,14 @@
 import { expect } from "chai";
 import { promises as fs } from "node:fs";
 import { buildSchema, SCHEMA_FILE, schemaText } from "../../scripts/schema";
-import { INPUT_DEFAULTS, JOB_RERUN_INPUTS } from "../../provider/inputs";
-import { CONFIG_KEYS } from "../../provider/settings";
-import { GET_JOB_TOKEN, JOB_RERUN_TOKEN, packageVersion, schemaJson } from "../../provider/plugin/schema";
+import { INPUT_DEFAULTS, JOB_RERUN_INPUTS } from "../../provider/jobrerun/inputs";
+import { CONFIG_KEYS } from "../../provider/common/setting-names";
+import {
+  GET_JOB_TOKEN,
+  JOB_RERUN_TOKEN,
+  pluginVersion,
+  schemaJson,
+} from "../../provider/hosts/plugin/schema";
 
 type Spec = Record<string, Record<string, unknown>>;
 
@@ -21,7 +26,7 @@ describe("the narrative package schema", function () {
 
   it("is what the plugin serves, at the npm package's version", async () => {
     expect(schemaJson()).to.equal(await fs.readFile(SCHEMA_FILE, "utf8"));
-    expect((JSON.parse(schemaJson()) as { version: string }).version).to.equal(packageVersion());
+    expect((JSON.parse(schemaJson()) as { version: string }).version).to.equal(pluginVersion());
   });
 
   it("declares every JobRerun input of the input table, with its required and defaulted outputs", async () => {

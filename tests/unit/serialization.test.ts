@@ -6,8 +6,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { JobRerun } from "../../provider/resource";
-import { JOB_RERUN_TYPE, PROVIDER_TEXT } from "../../provider/shim";
+import { JobRerun } from "../../provider/hosts/dynamic/resource";
+import { JOB_RERUN_TYPE, PROVIDER_TEXT } from "../../provider/hosts/dynamic/provider-text";
 
 const TOKEN = "tok-SECRET-serialization-4d2e";
 const API_URL = "https://api-dev.narrative.io";

@@ -1,13 +1,8 @@
 import { expect } from "chai";
 import * as sinon from "sinon";
-import {
-  CONFIG_KEYS,
-  DEFAULT_API_URL,
-  ENV_KEYS,
-  resolveSettings,
-  type ConfigSource,
-} from "../../provider/settings";
-import { apiUrlProblem } from "../../provider/api-url";
+import { resolveSettings, type ConfigSource } from "../../provider/jobrerun/settings";
+import { CONFIG_KEYS, DEFAULT_API_URL, ENV_KEYS } from "../../provider/common/setting-names";
+import { apiUrlProblem } from "../../provider/api/api-url";
 
 /** Shaped like the documentation's example token, so that a leak would be easy to spot in a failure. */
 const TOKEN = "ldg8uuGibVJNHI9s+dcdIQ==";

@@ -11,12 +11,16 @@ import {
   storedOutputs,
   type JobRerunOutputs,
   type StoredOutputs,
-} from "../../provider/decisions";
-import { NarrativeStateError } from "../../provider/errors";
-import { compareVersions } from "../../provider/package-version";
-import { JOB_RERUN_TYPE } from "../../provider/shim";
-import { newerStateError, newerStateSigns, STATE_SCHEMA_VERSION } from "../../provider/state-version";
-import type { JobSnapshot } from "../../provider/types";
+} from "../../provider/jobrerun/decisions";
+import { NarrativeStateError } from "../../provider/api/errors";
+import { compareVersions } from "../../provider/common/package-version";
+import { JOB_RERUN_TYPE } from "../../provider/hosts/dynamic/provider-text";
+import {
+  newerStateError,
+  newerStateSigns,
+  STATE_SCHEMA_VERSION,
+} from "../../provider/jobrerun/state-version";
+import type { JobSnapshot } from "../../provider/api/types";
 
 const REPO_ROOT = path.join(__dirname, "..", "..");
 const INSTALLED = (

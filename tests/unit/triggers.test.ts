@@ -1,12 +1,12 @@
 import { expect } from "chai";
-import { checkInputs } from "../../provider/decisions";
+import { checkInputs } from "../../provider/jobrerun/decisions";
 import {
   MAX_TRIGGERS_BYTES,
   MAX_TRIGGERS_DEPTH,
   canonicalTriggers,
   triggersEqual,
   triggersProblem,
-} from "../../provider/triggers";
+} from "../../provider/jobrerun/triggers";
 
 const JOB_ID = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";
 

@@ -1,7 +1,7 @@
 /** Following a job: poll spacing, progress lines, and how a wait ends, on a virtual clock. */
 import { expect } from "chai";
-import type { JobSnapshot } from "../../provider/types";
-import type { Job } from "../../provider/types";
+import type { JobSnapshot } from "../../provider/api/types";
+import type { Job } from "../../provider/api/types";
 import {
   DEFAULT_POLL_OPTIONS,
   jobReached,
@@ -9,7 +9,7 @@ import {
   progressLine,
   waitForJob,
   type WaitDependencies,
-} from "../../provider/wait";
+} from "../../provider/jobrerun/wait";
 
 const JOB_ID = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";
 
