@@ -65,7 +65,7 @@ async function installBrokenPackage(programDir: string, providerSource: string):
 describe("the stored provider text, loaded by the host", () => {
   before(() => {
     const root = path.resolve(__dirname, "..", "..");
-    for (const built of ["lib/provider.js", "node_modules/pulumi-narrative-jobs"]) {
+    for (const built of ["lib/hosts/dynamic/provider.js", "node_modules/pulumi-narrative-jobs"]) {
       if (!existsSync(path.join(root, built))) {
         throw new Error(`${built} is missing: run \`npm run build\` first (npm run test:integration does)`);
       }
