@@ -46,6 +46,22 @@ export function apiUrlProblem(value: unknown): string | undefined {
 }
 
 /**
+ * Whether a URL carries a user name or password. A refusal of such a URL must not name the setting to the Pulumi
+ * engine as a property: the engine prints a named property's value beside the reason, password and all.
+ */
+export function hasUserInfo(value: unknown): boolean {
+  if (typeof value !== "string") {
+    return false;
+  }
+  try {
+    const url = new URL(value);
+    return url.username !== "" || url.password !== "";
+  } catch {
+    return /^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(value);
+  }
+}
+
+/**
  * The refused URL as a message may show it. A user name, password, query string or fragment is where a
  * credential would sit, and a check failure is printed to CI logs, so those parts are never repeated.
  */

@@ -5,11 +5,10 @@
  */
 import { apiUrlProblem } from "./api-url";
 import { NarrativeConfigError } from "./errors";
-import { redact } from "../common/redact";
 import { formatMs } from "../common/duration";
 import { DEFAULT_RETRY_OPTIONS, RETRY_OPTION_LIMITS_MS, type RetryOptions } from "./retry-policy";
 import { CONFIG_KEYS, ENV_KEYS } from "../common/setting-names";
-import { EXAMPLE_JOB_ID, isJobId, type JobOrder, type ListJobsFilters } from "./types";
+import { isJobId, JOB_ORDERS, jobIdProblem, type ListJobsFilters } from "./types";
 
 /**
  * The token, refused unless every character is visible ASCII (letters, digits, punctuation): the only characters
@@ -96,13 +95,12 @@ export function resolveRetryOptions(
 
 /** A job id is a UUID; anything else is refused, quoted redacted in case it is a token pasted in the wrong place. */
 export function checkJobId(jobId: unknown, token: string, apiHost: string): asserts jobId is string {
-  if (!isJobId(jobId)) {
-    const shown =
-      typeof jobId === "string" ? JSON.stringify(redact(jobId, token).slice(0, 80)) : typeof jobId;
-    throw new NarrativeConfigError(
-      `jobId must be a job's UUID, such as ${EXAMPLE_JOB_ID}; got ${shown}. Nothing was sent to ${apiHost}.`,
-      { property: "jobId", apiHost },
-    );
+  const problem = jobIdProblem(jobId, token);
+  if (problem !== undefined) {
+    throw new NarrativeConfigError(`${problem}. Nothing was sent to ${apiHost}.`, {
+      property: "jobId",
+      apiHost,
+    });
   }
 }
 
@@ -118,12 +116,6 @@ export function checkForce(force: unknown, jobId: string, apiHost: string): asse
 
 /** `GET /jobs` returns at most this many jobs a page. */
 export const MAX_PER_PAGE = 500;
-const JOB_ORDERS: readonly JobOrder[] = [
-  "created_at_asc",
-  "created_at_desc",
-  "updated_at_asc",
-  "updated_at_desc",
-];
 /** In the order they are written into the query string. */
 const FILTER_NAMES = [
   "data_plane_id",
@@ -161,7 +153,7 @@ export function filterQuery(filters: ListJobsFilters): URLSearchParams {
       fail(name, "must be a non-empty string");
     }
   }
-  if (order_by !== undefined && !JOB_ORDERS.includes(order_by)) {
+  if (order_by !== undefined && !(JOB_ORDERS as readonly string[]).includes(order_by)) {
     fail("order_by", `must be one of ${JOB_ORDERS.join(", ")}`);
   }
   if (

@@ -3,6 +3,7 @@
  * adds fields over time and its examples omit some, so every type here keeps an index signature and the
  * package never drops, renames or rewrites a field it does not know.
  */
+import { redact } from "../common/redact";
 
 /** A JSON value, as the API sends it and as a `triggers` input must be. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -35,6 +36,28 @@ export function isJobId(value: unknown): value is string {
 
 /** An example job id, for messages that say what a job id looks like. */
 export const EXAMPLE_JOB_ID = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";
+
+/**
+ * The job-id rule's one message, for every place a job id is given (a JobRerun's `jobId`, getJob's, a client
+ * call's), or undefined for a job id. The refused value is quoted, cut short, and redacted: a token pasted in
+ * the wrong place is shown as [REDACTED].
+ */
+export function jobIdProblem(value: unknown, token?: string): string | undefined {
+  if (isJobId(value)) {
+    return undefined;
+  }
+  const shown =
+    typeof value === "string"
+      ? JSON.stringify(cut(token === undefined ? value : redact(value, token)))
+      : value === undefined
+        ? "nothing"
+        : typeof value;
+  return `jobId must be a Narrative job UUID such as ${EXAMPLE_JOB_ID}; got ${shown}`;
+}
+
+function cut(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
 
 /** A Narrative job exactly as the API returned it. Only `job_id` and `state` are relied upon. */
 export interface Job {
@@ -74,7 +97,9 @@ export interface RescheduleResponse {
   [key: string]: unknown;
 }
 
-export type JobOrder = "created_at_asc" | "created_at_desc" | "updated_at_asc" | "updated_at_desc";
+/** The orders `GET /jobs` sorts by (`order_by`). */
+export const JOB_ORDERS = ["created_at_asc", "created_at_desc", "updated_at_asc", "updated_at_desc"] as const;
+export type JobOrder = (typeof JOB_ORDERS)[number];
 
 /** Query filters of `GET /jobs`, as documented. */
 export interface ListJobsFilters {

@@ -4,19 +4,12 @@
  */
 import { parseArgs } from "node:util";
 import { formatDuration, parseDuration } from "../common/duration";
-import type { JobOrder } from "../api/types";
+import { JOB_ORDERS, type JobOrder } from "../api/types";
 import { DEFAULT_WAIT_TIMEOUT_MS, MAX_WAIT_TIMEOUT_MS } from "../jobrerun/inputs";
 import { CliUsageError } from "./exit-codes";
 
 export const COMMAND_NAMES = ["get", "list", "reschedule", "wait"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
-
-export const JOB_ORDERS: readonly JobOrder[] = [
-  "created_at_asc",
-  "created_at_desc",
-  "updated_at_asc",
-  "updated_at_desc",
-];
 
 /** Jobs `list` shows when --limit is not given: one page of the API's default size. */
 export const DEFAULT_LIST_LIMIT = 100;

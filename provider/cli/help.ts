@@ -2,7 +2,8 @@
 import { formatDuration } from "../common/duration";
 import { DEFAULT_API_URL, ENV_KEYS } from "../common/setting-names";
 import { DEFAULT_WAIT_TIMEOUT_MS, MAX_WAIT_TIMEOUT_MS } from "../jobrerun/inputs";
-import { DEFAULT_LIST_LIMIT, JOB_ORDERS, MAX_LIST_LIMIT, type CommandName } from "./args";
+import { JOB_ORDERS } from "../api/types";
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, type CommandName } from "./args";
 import { EXIT_CODES } from "./exit-codes";
 
 const COMMON = `Options of every command:

@@ -337,6 +337,20 @@ export function outputsFromState(stored: Partial<StoredOutputs>): Partial<JobRer
   return { schemaVersion: 2, ...inputs, ...status, job: parseExact(status.jobJson) as Job };
 }
 
+/**
+ * The outputs as a host that stores them flat keeps them (the provider plugin, whose schema declares each output
+ * by name): every member of the stored shape at the top level, and the job parsed again from its exact text, so
+ * that an integer beyond 2^53 is its exact decimal string there too.
+ */
+export function flatOutputs(outputs: JobRerunOutputs): JobRerunOutputs {
+  return outputsFromState(storedOutputs(outputs)) as JobRerunOutputs;
+}
+
+/** The outputs from a flat state (`flatOutputs`), read by the same rules as any other state (`outputsFromState`). */
+export function outputsFromFlatState(flat: Record<string, unknown>): Partial<JobRerunOutputs> {
+  return outputsFromState(storedOutputs(flat as unknown as JobRerunOutputs));
+}
+
 function withoutUndefined<T extends object>(object: T): T {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as T;
 }

@@ -5,12 +5,13 @@
  * `getJobResult`, which runs the same two steps on settings it resolved. No Pulumi code here.
  */
 import { apiUrlProblem } from "../api/api-url";
-import { NarrativeJobsClient, type NarrativeClientOptions } from "../api/client";
+import type { NarrativeJobsClient } from "../api/client";
+import { newClient, type ClientTuning } from "./clients";
 import { NarrativeConfigError } from "../api/errors";
 import { parseExact } from "../common/json";
 import { redact } from "../common/redact";
 import type { ProviderSettings } from "./settings";
-import { EXAMPLE_JOB_ID, isJobId, type Job } from "../api/types";
+import { jobIdProblem, type Job } from "../api/types";
 
 export interface GetJobArgs {
   /** The Narrative job to read, a UUID. */
@@ -40,17 +41,9 @@ export interface GetJobResult {
 export function getJobFailures(args: Record<string, unknown>): { property: string; reason: string }[] {
   const failures: { property: string; reason: string }[] = [];
   const { jobId, apiUrl } = args;
-  if (!isJobId(jobId)) {
-    const got =
-      typeof jobId === "string"
-        ? JSON.stringify(jobId.slice(0, 80))
-        : jobId === undefined
-          ? "nothing"
-          : typeof jobId;
-    failures.push({
-      property: "jobId",
-      reason: `jobId must be a Narrative job UUID such as ${EXAMPLE_JOB_ID}; got ${got}`,
-    });
+  const jobIdRefused = jobIdProblem(jobId);
+  if (jobIdRefused !== undefined) {
+    failures.push({ property: "jobId", reason: jobIdRefused });
   }
   const problem = apiUrl === undefined ? undefined : apiUrlProblem(apiUrl);
   if (problem !== undefined) {
@@ -69,18 +62,10 @@ export async function getJobSnapshot(client: NarrativeJobsClient, jobId: string)
   return { jobId: job.job_id, job: parseExact(jobJson) as Job, jobJson, state: job.state };
 }
 
-/** Client options a host may set beyond what settings hold: progress lines, cancellation, shorter timeouts. */
-export type ReadTuning = Partial<Omit<NarrativeClientOptions, "apiUrl" | "apiUrlSetting" | "token">>;
-
-/**
- * `getJobFailures` then `getJobSnapshot`, for a host that holds settings rather than a client. The arguments
- * are checked first, then the token, each failing before any request with a NarrativeConfigError that names
- * the field (a token pasted into `jobId` is quoted as [REDACTED]); the API's own failures are the client's errors.
- */
 export async function getJobResult(
   settings: ProviderSettings,
   args: GetJobArgs,
-  tuning: ReadTuning = {},
+  tuning: ClientTuning = {},
 ): Promise<GetJobResult> {
   const failures = getJobFailures({ ...args });
   const [first] = failures;
@@ -90,30 +75,5 @@ export async function getJobResult(
       property: first.property,
     });
   }
-  return getJobSnapshot(clientFromSettings(settings, args.apiUrl, tuning), args.jobId);
-}
-
-/**
- * A client for the API URL given, else the settings' one, named in messages by where it came from. Without a
- * token the client refuses to be made, naming narrative:token and NARRATIVE_API_TOKEN.
- */
-function clientFromSettings(
-  settings: ProviderSettings,
-  apiUrl: string | undefined,
-  tuning: ReadTuning,
-): NarrativeJobsClient {
-  return new NarrativeJobsClient({
-    ...(settings.attemptTimeoutMs !== undefined ? { attemptTimeoutMs: settings.attemptTimeoutMs } : {}),
-    ...(settings.totalTimeoutMs !== undefined ? { totalTimeoutMs: settings.totalTimeoutMs } : {}),
-    ...tuning,
-    apiUrl: apiUrl ?? settings.apiUrl,
-    apiUrlSetting:
-      apiUrl !== undefined
-        ? "apiUrl"
-        : settings.apiUrlSetting === "default"
-          ? "narrative:apiUrl"
-          : settings.apiUrlSetting,
-    // The client checks it (checkToken): a missing, blank or unusable token fails there, before any request.
-    token: settings.token ?? "",
-  });
+  return getJobSnapshot(newClient(settings, args.apiUrl, tuning).client, args.jobId);
 }

@@ -1,29 +1,26 @@
 /**
- * The error a create or update throws when it did part of its work, so that the engine records what was done.
+ * The error a create or update throws when it applied its reschedule but failed after, so that the engine records
+ * what was done. Each host turns it into its own partial failure: the dynamic host stores the outputs in its
+ * nested shape with the provider text, the plugin sends them flat in the engine's ErrorResourceInitFailed.
  */
-import { storedOutputs, type JobRerunOutputs, type StoredOutputs } from "./decisions";
-import { PROVIDER_TEXT } from "../hosts/dynamic/provider-text";
+import type { JobRerunOutputs } from "./decisions";
 
 /**
- * A create or update that did part of its work: the engine records `properties` as the resource's state (marked
- * as not fully initialised) instead of keeping the old state, so a reschedule that was applied is never lost.
- * The dynamic provider host turns an error carrying `id` and `properties` into that partial result.
+ * A create or update that did part of its work: the engine records `outputs` as the resource's state (marked as
+ * not fully initialised) instead of keeping the old state, so a reschedule that was applied is never lost.
  */
 export class JobRerunIncompleteError extends Error {
   readonly reasons: string[];
-  /** What the engine stores, in the state's shape. */
-  readonly properties: StoredOutputs & { __provider: string };
 
   constructor(
     message: string,
+    /** The resource's id: the job's. */
     readonly id: string,
-    outputs: JobRerunOutputs,
+    /** What the state must record. */
+    readonly outputs: JobRerunOutputs,
   ) {
     super(message);
     this.name = "JobRerunIncompleteError";
     this.reasons = [message];
-    // The host adds the provider text to a step's outputs itself, but stores these as they are: without it, a
-    // later refresh of the resource could not load its provider.
-    this.properties = { ...storedOutputs(outputs), __provider: PROVIDER_TEXT };
   }
 }

@@ -6,7 +6,8 @@
  */
 import { apiUrlProblem } from "../api/api-url";
 import { parseDuration } from "../common/duration";
-import { EXAMPLE_JOB_ID, isJobId, type JsonValue } from "../api/types";
+import { NarrativeConfigError } from "../api/errors";
+import { EXAMPLE_JOB_ID, jobIdProblem, type JsonValue } from "../api/types";
 import { isUnknown, triggersEqual, triggersProblem } from "./triggers";
 
 export type WaitFor = "none" | "running" | "terminal";
@@ -104,10 +105,7 @@ const ON_UNRECORDED_RUN_VALUES: readonly OnUnrecordedRun[] = ["follow", "resched
 export const JOB_RERUN_INPUTS = {
   jobId: {
     onChange: "replace",
-    problem: (value) =>
-      isJobId(value)
-        ? undefined
-        : `jobId must be a Narrative job UUID such as ${EXAMPLE_JOB_ID}; got ${describe(value)}`,
+    problem: (value) => jobIdProblem(value),
   },
   triggers: {
     onChange: "rerun",
@@ -249,6 +247,20 @@ export function givenInputs<T extends Partial<JobRerunInputValues>>(values: T): 
 
 /** The inputs as checked and stored: those with a default may be absent. */
 export type GivenInputs = JobRerunInputValues;
+
+/**
+ * Inputs that passed check, typed. The engine creates and updates only with inputs its check accepted; a host
+ * that receives them untyped (the plugin, from a protocol Struct) reads them here, and anything check would
+ * refuse is refused again, naming the input, before anything is sent.
+ */
+export function checkedInputs(news: Record<string, unknown>): GivenInputs {
+  const [failure] = inputFailures(news);
+  if (failure !== undefined) {
+    throw new NarrativeConfigError(`${failure.reason}. Nothing was sent.`, { property: failure.property });
+  }
+  const given: Partial<JobRerunInputValues> = givenInputs(news);
+  return given as GivenInputs;
+}
 
 /** Checked inputs with the defaults of what was not given. */
 export function withDefaults(inputs: GivenInputs): JobRerunInputs {

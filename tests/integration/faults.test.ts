@@ -9,6 +9,7 @@ import type { StoredOutputs } from "../../provider/jobrerun/decisions";
 import { NarrativeApiError, NarrativeConfigError, NarrativeError } from "../../provider/api/errors";
 import { stringifyLossless } from "../../provider/common/json";
 import { JobRerunIncompleteError } from "../../provider/jobrerun/incomplete";
+import { IncompleteDynamicStep } from "../../provider/hosts/dynamic/provider";
 import { SEEDED_JOB_IDS, type Fault, type RecordedRequest } from "../../provider/simulator";
 import {
   COMPLETED_JOB,
@@ -503,7 +504,7 @@ interface NextUp {
  */
 async function nextPulumiUp(h: Harness, created: StoredOutputs, run: FaultRun): Promise<NextUp> {
   h.sim.clearFaults();
-  const incomplete = run.error instanceof JobRerunIncompleteError ? run.error : undefined;
+  const incomplete = run.error instanceof IncompleteDynamicStep ? run.error : undefined;
   let state: StoredOutputs = run.outs ?? incomplete?.properties ?? created;
   const news = rerunInputs({ triggers: NEW_TRIGGERS });
   const postsBefore = h.sim.writes().length;

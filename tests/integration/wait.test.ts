@@ -5,6 +5,7 @@
 import { expect } from "chai";
 import type { StoredOutputs } from "../../provider/jobrerun/decisions";
 import { JobRerunIncompleteError } from "../../provider/jobrerun/incomplete";
+import type { IncompleteDynamicStep } from "../../provider/hosts/dynamic/provider";
 import {
   COMPLETED_JOB,
   expectFailure,
@@ -69,7 +70,7 @@ describe("JobRerun waiting for the rerun", () => {
       .and.include("Snowflake warehouse suspended");
     expectNoToken(error);
     // The engine records these properties (the resource is marked as not fully initialised).
-    const recorded = (error as JobRerunIncompleteError).properties;
+    const recorded = (error as IncompleteDynamicStep).properties;
     expect(figures(recorded)).to.deep.include({
       triggers: "v2",
       unfinishedRun: "rerun",
@@ -99,7 +100,7 @@ describe("JobRerun waiting for the rerun", () => {
     const error = await expectFailure(h.provider.update(COMPLETED_JOB, created, news));
     expect(error.message).to.match(/still running: the wait timed out after 300ms/);
     expect(error.message).to.include("follows this run");
-    const recorded = (error as JobRerunIncompleteError).properties;
+    const recorded = (error as IncompleteDynamicStep).properties;
     expect(figures(recorded)).to.deep.include({ triggers: "v2", unfinishedRun: "follow", state: "running" });
 
     h.sim.advance(120_000);
@@ -114,7 +115,7 @@ describe("JobRerun waiting for the rerun", () => {
     await start({ simulator: { frozen: false, durations: { pendingMs: 40, runningMs: 60_000 } } });
     const news = rerunInputs({ triggers: "v2", waitFor: "terminal", timeout: "0.2" });
     const error = await expectFailure(h.provider.update(COMPLETED_JOB, created, news));
-    const recorded = (error as JobRerunIncompleteError).properties;
+    const recorded = (error as IncompleteDynamicStep).properties;
     const outs = (await h.provider.update(COMPLETED_JOB, recorded, rerunInputs({ triggers: "v3" })))
       .outs as StoredOutputs;
     expect(h.sim.appliedReschedules(COMPLETED_JOB)).to.equal(2);
@@ -135,7 +136,7 @@ describe("JobRerun waiting for the rerun", () => {
     setTimeout(() => cancellation.abort(), 150);
     const error = await expectFailure(update);
     expect(error.message).to.include("the deployment was cancelled");
-    expect(figures((error as JobRerunIncompleteError).properties).unfinishedRun).to.equal("follow");
+    expect(figures((error as IncompleteDynamicStep).properties).unfinishedRun).to.equal("follow");
     expect(h.sim.appliedReschedules(COMPLETED_JOB)).to.equal(1);
   });
 
@@ -152,7 +153,7 @@ describe("JobRerun waiting for the rerun", () => {
     );
     expect(error).to.be.instanceOf(JobRerunIncompleteError);
     expect(error.message).to.include("500").and.include("the next `pulumi up` follows it");
-    expect(figures((error as JobRerunIncompleteError).properties)).to.deep.include({
+    expect(figures((error as IncompleteDynamicStep).properties)).to.deep.include({
       triggers: "v2",
       unfinishedRun: "follow",
     });

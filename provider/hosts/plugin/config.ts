@@ -56,8 +56,9 @@ export function configFailures(news: Record<string, unknown>): CheckFailure[] {
     return [];
   } catch (error) {
     if (error instanceof NarrativeConfigError) {
-      const property = configName(String(error.property)) ?? String(error.property);
-      return [{ property, reason: error.message }];
+      // No property: the engine would print the setting's value beside the reason, and a refused URL may hold a
+      // password. The reason names the setting, as the dynamic host's refusal of the same value does.
+      return [{ property: "", reason: error.message }];
     }
     throw error;
   }

@@ -6,7 +6,7 @@
  * listens on from the first line of its output: nothing else may be written to stdout.
  */
 import { exitWhenEngineGone } from "../../common/engine-watch";
-import { JobRerunProvider } from "../dynamic/provider";
+import { createJobRerunLifecycle } from "../../jobrerun/lifecycle";
 import { grpc, providerService } from "./proto";
 import { pluginService } from "./server";
 import { pluginVersion, schemaJson } from "./schema";
@@ -18,7 +18,7 @@ function engineAddress(args: readonly string[]): string | undefined {
 
 function start(): void {
   const cancel = new AbortController();
-  const lifecycle = new JobRerunProvider({ cancellation: cancel.signal });
+  const lifecycle = createJobRerunLifecycle({ cancellation: cancel.signal });
   // Requests carry one resource each, but a state may hold large jobs: the engine's own limit, not gRPC's 4 MiB.
   const server = new grpc.Server({
     "grpc.max_receive_message_length": 400 * 1024 * 1024,

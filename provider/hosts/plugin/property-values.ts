@@ -1,18 +1,6 @@
 /**
- * Property values between the engine's protocol and the shared lifecycle, and the shape the plugin stores.
- *
- * The dynamic JobRerun stores its figures under one `status` output, because each output a Node.js program
- * registers costs it promises and stack traces (resource.ts). A YAML or Go program reads outputs by name and
- * pays nothing per output, so the plugin stores them flat, as the schema declares them: `outcome`, `job`,
- * `state`... `toStored` and `fromStored` move between the two shapes, so the lifecycle in provider.ts keeps one
- * model and never learns which host it runs in.
+ * Property values between the engine's protocol and plain data: Structs, and the engine's secret envelopes.
  */
-import {
-  outputsFromState,
-  storedOutputs,
-  type JobRerunOutputs,
-  type StoredOutputs,
-} from "../../jobrerun/decisions";
 import { struct, type Struct } from "./proto";
 
 /** The key the engine marks a secret value with, and the signature it carries (Pulumi's wire format). */
@@ -72,23 +60,4 @@ export function revealed(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value).map(([key, member]) => [key, revealed(member)]));
   }
   return value;
-}
-
-/** The plugin's outputs (flat, as the schema declares them) from the lifecycle's stored shape. */
-export function fromStored(stored: StoredOutputs): Record<string, unknown> {
-  return { ...outputsFromState(stored) };
-}
-
-/**
- * The lifecycle's stored shape from the plugin's outputs. An empty state (a read for `pulumi import`) stays
- * empty, and a state the dynamic host wrote (with `status`) passes as it is.
- */
-export function toStored(outputs: Record<string, unknown>): StoredOutputs | undefined {
-  if (Object.keys(outputs).length === 0) {
-    return undefined;
-  }
-  if (outputs["status"] !== undefined) {
-    return outputs as StoredOutputs;
-  }
-  return storedOutputs(outputs as unknown as JobRerunOutputs);
 }

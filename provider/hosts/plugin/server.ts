@@ -1,7 +1,9 @@
 /**
- * The `narrative` provider plugin's gRPC service: the engine's ResourceProvider protocol in front of the same
- * JobRerun lifecycle (provider.ts) that the dynamic provider host drives. Each method translates the request,
- * calls the lifecycle, and translates the answer; what to check, compare, send and store is decided there.
+ * The `narrative` provider plugin's gRPC service: the engine's ResourceProvider protocol in front of the JobRerun
+ * lifecycle (jobrerun/lifecycle.ts) that the dynamic provider host drives too. Each method translates the request,
+ * calls the lifecycle, and translates the answer into protocol structs; what to check, compare, send and store is
+ * decided there. The plugin stores outputs flat, as the schema declares them (`outcome`, `job`, `state`...): a
+ * YAML or Go program reads outputs by name and pays nothing per output.
  *
  * Why not `@pulumi/pulumi/provider`'s `main()`: its Configure drops the request's variables and arguments, so an
  * explicit provider (`pulumi:providers:narrative` with a `token`) could not work; its Cancel and errors print
@@ -9,19 +11,19 @@
  */
 import type * as grpcTypes from "@grpc/grpc-js";
 import type * as providerTypes from "@pulumi/pulumi/proto/provider_pb";
-import type { StoredOutputs } from "../../jobrerun/decisions";
-import type { JobRerunProvider } from "../dynamic/provider";
-import { JobRerunIncompleteError } from "../../jobrerun/incomplete";
 import { NarrativeConfigError } from "../../api/errors";
+import { flatOutputs, outputsFromFlatState, type JobRerunOutputs } from "../../jobrerun/decisions";
+import { JobRerunIncompleteError } from "../../jobrerun/incomplete";
+import { checkedInputs } from "../../jobrerun/inputs";
+import type { JobRerunLifecycle } from "../../jobrerun/lifecycle";
 import { configFailures, configSource } from "./config";
-import { any, empty, grpc, plugin, provider as pb, status } from "./proto";
-import { fromStored, fromStruct, secret, toStored, toStruct } from "./property-values";
-import { importJob, invokeGetJob } from "./reads";
+import { any, empty, grpc, plugin, provider as pb, status, type Struct } from "./proto";
+import { fromStruct, secret, toStruct } from "./property-values";
 import { GET_JOB_TOKEN, JOB_RERUN_TOKEN } from "./schema";
 
 export interface PluginOptions {
-  lifecycle: JobRerunProvider;
-  /** Aborted by the engine's Cancel call: waits and retries in flight end early (provider.ts). */
+  lifecycle: JobRerunLifecycle;
+  /** Aborted by the engine's Cancel call: waits and retries in flight end early. */
   cancel: AbortController;
   schema: string;
   version: string;
@@ -34,10 +36,17 @@ type Handler<Req, Res> = (request: Req) => Promise<Res>;
  * tolerates: a changed setting updates the provider in place and never replaces the resources it manages.
  */
 export function pluginService(options: PluginOptions): grpcTypes.UntypedServiceImplementation {
-  const methods = { ...pluginMethods(options), ...resourceMethods(options.lifecycle) };
   return Object.fromEntries(
-    Object.entries(methods).map(([name, handler]) => [name, unary(handler as Handler<unknown, unknown>)]),
+    Object.entries(pluginHandlers(options)).map(([name, handler]) => [
+      name,
+      unary(handler as Handler<unknown, unknown>),
+    ]),
   );
+}
+
+/** The handlers by method name, as the service calls them; the tests call them in-process too. */
+export function pluginHandlers(options: PluginOptions) {
+  return { ...pluginMethods(options), ...resourceMethods(options.lifecycle) };
 }
 
 /** The plugin's own methods: what it is, its schema, its configuration, Cancel, and the getJob function. */
@@ -62,11 +71,10 @@ function pluginMethods(options: PluginOptions) {
       // it as plain text (a YAML literal, an unmarked Go string).
       const token = news["token"];
       response.setInputs(toStruct(typeof token === "string" ? { ...news, token: secret(token) } : news));
-      response.setFailuresList(configFailures(news).map((failure) => checkFailure(failure)));
-      return response;
+      return response.setFailuresList(configFailures(news).map((failure) => checkFailure(failure)));
     },
     configure: async (request: providerTypes.ConfigureRequest) => {
-      await lifecycle.configure({ config: configSource(request) });
+      lifecycle.configure(configSource(request));
       // Secrets are taken off inputs before they reach this plugin and put back on the outputs of the same
       // name by the engine, as for the dynamic provider; no preview of create or update: nothing runs in preview.
       return new pb.ConfigureResponse()
@@ -78,29 +86,32 @@ function pluginMethods(options: PluginOptions) {
       if (request.getTok() !== GET_JOB_TOKEN) {
         throw new Error(`unknown function ${request.getTok()}: this plugin serves ${GET_JOB_TOKEN}`);
       }
-      const result = await invokeGetJob(lifecycle, fromStruct(request.getArgs()));
+      const answer = await lifecycle.getJob(fromStruct(request.getArgs()));
       const response = new pb.InvokeResponse();
-      if ("failures" in result) {
-        return response.setFailuresList(result.failures.map((failure) => checkFailure(failure)));
+      if ("failures" in answer) {
+        return response.setFailuresList(answer.failures.map((failure) => checkFailure(failure)));
       }
-      return response.setReturn(toStruct({ ...result.job }));
+      return response.setReturn(toStruct({ ...answer.job }));
     },
   } satisfies Record<string, Handler<never, unknown>>;
 }
 
 /** A JobRerun's lifecycle, each method a translation around the shared one. */
-function resourceMethods(lifecycle: JobRerunProvider) {
+function resourceMethods(lifecycle: JobRerunLifecycle) {
   return {
     check: async (request: providerTypes.CheckRequest) => {
       expectJobRerun(request.getUrn());
-      const result = await lifecycle.check(fromStruct(request.getOlds()), fromStruct(request.getNews()));
+      const result = lifecycle.check(fromStruct(request.getNews()));
       return new pb.CheckResponse()
-        .setInputs(toStruct(result.inputs as Record<string, unknown>))
-        .setFailuresList((result.failures ?? []).map((failure) => checkFailure(failure)));
+        .setInputs(toStruct(result.inputs))
+        .setFailuresList(result.failures.map((failure) => checkFailure(failure)));
     },
     diff: async (request: providerTypes.DiffRequest) => {
-      const olds = toStored(fromStruct(request.getOlds())) ?? {};
-      const result = await lifecycle.diff(request.getId(), olds, fromStruct(request.getNews()));
+      expectJobRerun(request.getUrn());
+      const result = lifecycle.diff(
+        outputsFromFlatState(fromStruct(request.getOlds())),
+        fromStruct(request.getNews()),
+      );
       const response = new pb.DiffResponse()
         .setChanges(
           result.changes ? pb.DiffResponse.DiffChanges.DIFF_SOME : pb.DiffResponse.DiffChanges.DIFF_NONE,
@@ -118,46 +129,48 @@ function resourceMethods(lifecycle: JobRerunProvider) {
       return response;
     },
     create: async (request: providerTypes.CreateRequest) => {
+      expectJobRerun(request.getUrn());
       const inputs = fromStruct(request.getProperties());
-      const { id, outs } = await partial(inputs, () => lifecycle.create(inputs as never));
-      return new pb.CreateResponse().setId(id).setProperties(toStruct(fromStored(outs as StoredOutputs)));
+      const { id, outputs } = await recorded(inputs, () => lifecycle.create(checkedInputs(inputs)));
+      return new pb.CreateResponse().setId(id).setProperties(toStruct({ ...flatOutputs(outputs) }));
     },
     update: async (request: providerTypes.UpdateRequest) => {
+      expectJobRerun(request.getUrn());
       const inputs = fromStruct(request.getNews());
-      const stored = toStored(fromStruct(request.getOlds()));
-      const { outs } = await partial(inputs, () =>
-        lifecycle.update(request.getId(), stored as never, inputs as never),
-      );
-      return new pb.UpdateResponse().setProperties(toStruct(fromStored(outs as never)));
+      const olds = stateOf(request.getOlds());
+      const outputs = await recorded(inputs, () => lifecycle.update(olds, checkedInputs(inputs)));
+      return new pb.UpdateResponse().setProperties(toStruct({ ...flatOutputs(outputs) }));
     },
     read: async (request: providerTypes.ReadRequest) => {
-      const stored = toStored(fromStruct(request.getProperties()));
-      const inputs = fromStruct(request.getInputs());
-      if (stored === undefined) {
-        // `pulumi import narrative:index:JobRerun <name> <jobId>`: the job read now, with triggers still to set.
-        const imported = await importJob(lifecycle, request.getId());
+      expectJobRerun(request.getUrn());
+      if (Object.keys(fromStruct(request.getProperties())).length === 0) {
+        // `pulumi import narrative:index:JobRerun <name> <jobId>`: no state yet; the lifecycle decides what it holds.
+        const imported = await lifecycle.import(request.getId());
         return new pb.ReadResponse()
           .setId(imported.id)
-          .setProperties(toStruct(fromStored(imported.outs)))
+          .setProperties(toStruct({ ...flatOutputs(imported.outputs) }))
           .setInputs(toStruct(imported.inputs));
       }
-      const result = await lifecycle.read(request.getId(), stored);
-      const response = new pb.ReadResponse();
-      if (result.id === undefined || result.props === undefined) {
-        // The job is gone: an empty id tells the engine to drop the resource from the state.
-        return response.setId("");
-      }
-      return response
-        .setId(result.id)
-        .setProperties(toStruct(fromStored(result.props)))
-        .setInputs(toStruct(inputs));
+      const refreshed = await lifecycle.read(stateOf(request.getProperties()));
+      // The job is gone: an empty id tells the engine to drop the resource from the state.
+      return refreshed === undefined
+        ? new pb.ReadResponse().setId("")
+        : new pb.ReadResponse()
+            .setId(request.getId())
+            .setProperties(toStruct({ ...flatOutputs(refreshed) }))
+            .setInputs(request.getInputs() ?? toStruct({}));
     },
-    delete: async () => {
-      // A job cannot be deleted and a rerun cannot be undone: the resource only leaves the state.
-      await lifecycle.delete();
+    delete: async (request: providerTypes.DeleteRequest) => {
+      expectJobRerun(request.getUrn());
+      await lifecycle.delete(request.getId());
       return new empty.Empty();
     },
   } satisfies Record<string, Handler<never, unknown>>;
+}
+
+/** A JobRerun's state as the plugin stored it (flat), read by the lifecycle's state rules. */
+function stateOf(properties: Struct | undefined): JobRerunOutputs {
+  return outputsFromFlatState(fromStruct(properties)) as JobRerunOutputs;
 }
 
 /** One unary method: its answer, or its failure as the engine reads failures. */
@@ -183,25 +196,19 @@ function checkFailure(failure: { property: string; reason: string }): providerTy
 
 /**
  * Runs a create or update; a JobRerunIncompleteError (the reschedule was applied, the rest failed) becomes the
- * engine's partial failure, so that what was done is recorded, in the plugin's shape and without the provider
- * text the dynamic host needs.
+ * engine's partial failure, so that what was done is recorded, flat as the plugin stores its outputs.
  */
-async function partial<T>(inputs: Record<string, unknown>, step: () => Promise<T>): Promise<T> {
+async function recorded<T>(inputs: Record<string, unknown>, step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (error) {
-    if (error instanceof JobRerunIncompleteError) {
-      const { __provider: _text, ...stored } = error.properties;
-      throw new IncompleteStep(error, fromStored(stored), inputs);
-    }
-    throw error;
+    throw error instanceof JobRerunIncompleteError ? new IncompleteStep(error, inputs) : error;
   }
 }
 
 class IncompleteStep extends Error {
   constructor(
     override readonly cause: JobRerunIncompleteError,
-    readonly outputs: Record<string, unknown>,
     readonly inputs: Record<string, unknown>,
   ) {
     super(cause.message);
@@ -220,7 +227,7 @@ function serviceError(error: unknown): Partial<grpcTypes.StatusObject> {
   }
   const detail = new pb.ErrorResourceInitFailed()
     .setId(error.cause.id)
-    .setProperties(toStruct(error.outputs))
+    .setProperties(toStruct({ ...flatOutputs(error.cause.outputs) }))
     .setInputs(toStruct(error.inputs))
     .setReasonsList(error.cause.reasons);
   const packed = new any.Any();
