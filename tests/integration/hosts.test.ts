@@ -2,7 +2,7 @@
  * One lifecycle, two hosts: the same cases run against Pulumi's dynamic provider host (loading the stored
  * provider text) and against the `narrative` provider plugin, each a real process driven over gRPC as the engine
  * drives it, each talking real HTTP to the simulator on loopback. Both hosts run the shared lifecycle
- * (provider/provider.ts), so every case must come out the same: what is checked, what is sent, what is stored,
+ * (provider/jobrerun/lifecycle.ts), so every case must come out the same: what is checked, what is sent, what is stored,
  * what a failure says, and what Cancel does.
  */
 import { expect } from "chai";
@@ -16,6 +16,8 @@ const JOB_ID = SEEDED_JOB_IDS.completed;
 const OTHER_JOB_ID = "9b0e7c1a-2f4d-4e8a-b6c3-d5e7f9a1b2c3";
 /** The seeded job's `result.snapshot_id`, beyond 2^53: kept digit for digit. */
 const BIG_SNAPSHOT_ID = "1724919539450264600";
+/** A password in a URL, which no refusal may repeat. */
+const PASSWORD = "pw-USERINFO-93d1";
 
 function requestLine(request: { method: string; path: string; body: string }): string {
   return `${request.method} ${request.path}${request.body === "" ? "" : ` ${request.body}`}`;
@@ -240,6 +242,47 @@ for (const kind of ["dynamic", "plugin"] as HostKind[]) {
 for (const kind of ["dynamic", "plugin"] as HostKind[]) {
   describe(`the ${kind} host's settings from the environment`, function () {
     this.timeout(30_000);
+
+    it("a URL with a user name and password: refused in the same words, never echoed, never named to the engine", async () => {
+      const withUserInfo = `https://alice:${PASSWORD}@api.narrative.io`;
+      const sim = await startSimulator({ frozen: true, token: TOKEN });
+      const host = await ProviderHost.start(kind);
+      const refusing = await ProviderHost.start(kind);
+      try {
+        await host.configure({ "narrative:token": TOKEN, "narrative:apiUrl": sim.url });
+        const input = await host.check({}, { jobId: JOB_ID, triggers: "x", apiUrl: withUserInfo });
+        // No property: the engine prints a named property's value beside the reason.
+        expect(input.failures).to.deep.equal([
+          {
+            property: "",
+            reason:
+              "apiUrl must not contain a user name or password: set the token with `pulumi config set --secret narrative:token`",
+          },
+        ]);
+
+        // The dynamic host configures the provider at the first resource call, the plugin at Configure itself.
+        const refused = await refusing
+          .configure({ "narrative:token": TOKEN, "narrative:apiUrl": withUserInfo })
+          .then(() => refusing.create({ jobId: JOB_ID, triggers: "x" }))
+          .then(
+            () => undefined,
+            (caught: unknown) => caught as Error,
+          );
+        expect(refused?.message).to.include("narrative:apiUrl must not contain a user name or password");
+        const shown = [
+          JSON.stringify(input.failures),
+          refused?.message ?? "",
+          ...host.stderr,
+          ...refusing.stderr,
+        ];
+        for (const text of shown) {
+          expect(text).not.to.include(PASSWORD).and.not.to.include("alice");
+        }
+        expect(sim.requests).to.deep.equal([]);
+      } finally {
+        await Promise.all([host.close(), refusing.close(), sim.close()]);
+      }
+    });
 
     it("with no configuration, NARRATIVE_API_TOKEN and NARRATIVE_API_URL are used; a plain-http URL is refused", async () => {
       const sim = await startSimulator({ frozen: true, token: TOKEN });
