@@ -1,4 +1,4 @@
-/** What `narrative-jobs` exits with. The README's table and `--help` are written from this list. */
+/** What `narrative-jobs` exits with. docs/command-line-tool.md's table and `--help` are written from this list. */
 export const EXIT_CODES = {
   /** The command did what was asked (for `wait`: the job reached the state, and did not fail). */
   done: 0,

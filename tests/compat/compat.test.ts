@@ -5,7 +5,7 @@
  * (no request), up (exactly one reschedule), refresh (one read), destroy (no request). Each cell starts from
  * an empty directory; package managers and their caches are shared between cells (package-managers.ts).
  *
- * At the end it prints the matrix (cell, result, seconds), which the README's "Where it is tested" lists.
+ * At the end it prints the matrix (cell, result, seconds), which docs/package-managers.md lists.
  *
  * @shards 3: the cells are independent and each spends minutes installing and waiting on the Pulumi CLI, so
  * scripts/run-tests.js runs a third of them in each of three processes side by side (see inThisShard below).

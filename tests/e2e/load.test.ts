@@ -4,9 +4,9 @@
  * `pulumi up` must reschedule every job exactly once: retried requests never run a job twice, and none is
  * left out. The wall times of both runs are printed, with the 1-minute load average when the file started.
  *
- * The README quotes those times from the file run alone (`npm run test:e2e -- tests/e2e/load.test.ts`). In
- * `npm test` it runs beside other files and prints longer ones (create 20.5 s instead of 9.2 s in one run):
- * nothing here asserts a time, so sharing the machine changes only the figures.
+ * docs/retries.md quotes those times from the file run alone (`npm run test:e2e -- tests/e2e/load.test.ts`). In
+ * `npm test` it runs beside other files and prints longer ones (CONTRIBUTING.md has both, dated): nothing here
+ * asserts a time, so sharing the machine changes only the figures.
  */
 import { expect } from "chai";
 import { randomUUID } from "node:crypto";

@@ -1,5 +1,5 @@
 /**
- * `npm run plugin-tarball` as the README gives it, from a clone: it builds lib/, packs the package and wraps
+ * `npm run plugin-tarball` as docs/other-languages.md gives it, from a clone: it builds lib/, packs the package and wraps
  * the installed package for `pulumi plugin install --file`. The plugin-install file installs and serves such a
  * tarball, made there from the run's packed package; this file covers the building and packing.
  *

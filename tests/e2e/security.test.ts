@@ -1,5 +1,5 @@
 /**
- * The README's Security section, proved through the real Pulumi CLI against the simulator: where the engine
+ * docs/security.md, proved through the real Pulumi CLI against the simulator: where the engine
  * keeps the token, what `pulumi refresh` uses after the key is rotated, what verbose engine logs and check
  * failures print, that the job id is never secret; then careless settings and inputs refused before anything
  * is sent, and hostile answers that leave no trace of the token and nothing large in the state.

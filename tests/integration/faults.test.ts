@@ -2,7 +2,7 @@
  * No duplicates under faults: every fault the simulator can put on `POST /jobs/{id}/reschedule`, met during an
  * update whose triggers changed. Each case ends with the job rescheduled exactly once, or with a clear error and
  * nothing applied; then the next `pulumi up`, with the API healthy again, leaves exactly one reschedule applied
- * in all. The `after` hook prints the results as the Markdown table the README shows.
+ * in all. The `after` hook prints the results as the Markdown table docs/retries.md shows.
  */
 import { expect } from "chai";
 import type { StoredOutputs } from "../../provider/jobrerun/decisions";

@@ -50,7 +50,7 @@ let problem: string | null | undefined;
  * Ends the program with the problem above (a RunError: the CLI prints the message without a stack trace),
  * checked once per process. Only in a program that the Pulumi CLI runs through its language host, which sets
  * PULUMI_NODEJS_MONITOR: an Automation API inline program runs in the caller's own process, whose working
- * directory need not be the one the engine gives the host (see the README's Automation API section).
+ * directory need not be the one the engine gives the host (see docs/package-managers.md, The Automation API).
  */
 export function checkProviderResolvable(resourceName: string): void {
   if (process.env["PULUMI_NODEJS_MONITOR"] === undefined) {
