@@ -1,5 +1,4 @@
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import {
   createServer,
   STATUS_CODES,
@@ -27,10 +26,9 @@ import {
   validateJob,
   type JobListQuery,
   type JobOutcome,
-  type RunDurations,
   type SimulatorJob,
 } from "./jobs";
-import { SEED_JOBS_JSON } from "./seed";
+import { loadInitialJobs, resolveSettings, type SimulatorSettings } from "./options";
 
 /** Request bodies larger than this are refused with 413; the API's bodies are a few bytes. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -46,15 +44,6 @@ const ADMIN_PREFIX = "/_simulator";
 
 /** How much padding a grown or endless answer writes at a time. */
 const PADDING_CHUNK_BYTES = 64 * 1024;
-
-interface Settings {
-  host: string;
-  port: number;
-  token: string;
-  frozen: boolean;
-  durations: RunDurations;
-  log: ((line: string) => void) | undefined;
-}
 
 /** What a handler answers; `finish` writes it and records the request. */
 interface Answer {
@@ -100,7 +89,7 @@ class LocalSimulator implements Simulator {
   private address = "";
 
   constructor(
-    private readonly settings: Settings,
+    private readonly settings: SimulatorSettings,
     initialJobs: readonly SimulatorJob[],
   ) {
     this.clock = new SimulatorClock(settings.frozen);
@@ -783,91 +772,4 @@ function faultAnswer(fault: Fault, path: string): Answer {
     });
   }
   return problem(status, `${title(status)} (fault injected by the simulator)`, path);
-}
-
-function resolveSettings(options: SimulatorOptions): Settings {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError("startSimulator: options must be an object");
-  }
-  const host = options.host ?? SIMULATOR_DEFAULTS.host;
-  if (typeof host !== "string" || host === "") {
-    throw new TypeError("startSimulator: options.host must be a non-empty string");
-  }
-  const port = options.port ?? SIMULATOR_DEFAULTS.port;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new TypeError(
-      `startSimulator: options.port must be an integer from 0 to 65535, got ${String(port)}`,
-    );
-  }
-  const token = options.token ?? SIMULATOR_DEFAULTS.token;
-  if (typeof token !== "string" || !/^\S+$/.test(token)) {
-    // The value is not echoed: it is a secret even when it is wrong.
-    throw new TypeError("startSimulator: options.token must be a non-empty string without whitespace");
-  }
-  const durations: RunDurations = {
-    pendingMs: options.durations?.pendingMs ?? SIMULATOR_DEFAULTS.durations.pendingMs,
-    runningMs: options.durations?.runningMs ?? SIMULATOR_DEFAULTS.durations.runningMs,
-  };
-  for (const [name, ms] of Object.entries(durations)) {
-    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-      throw new TypeError(`startSimulator: options.durations.${name} must be a number of milliseconds >= 0`);
-    }
-  }
-  if (options.log !== undefined && typeof options.log !== "function") {
-    throw new TypeError("startSimulator: options.log must be a function");
-  }
-  return { host, port, token, frozen: options.frozen === true, durations, log: options.log };
-}
-
-async function loadInitialJobs(options: SimulatorOptions): Promise<SimulatorJob[]> {
-  if (options.jobs === undefined && options.seedFile === undefined) {
-    return jobsFromSeedText(SEED_JOBS_JSON, "the built-in seed");
-  }
-  const jobs: SimulatorJob[] = [];
-  if (options.seedFile !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(options.seedFile, "utf8");
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw new Error(`startSimulator: cannot read options.seedFile ${options.seedFile} (${reason})`);
-    }
-    jobs.push(...jobsFromSeedText(text, options.seedFile));
-  }
-  if (options.jobs !== undefined) {
-    if (!Array.isArray(options.jobs)) {
-      throw new TypeError("startSimulator: options.jobs must be an array of jobs");
-    }
-    options.jobs.forEach((job, index) => jobs.push(validateJob(job, `options.jobs[${index}]`)));
-  }
-  return jobs;
-}
-
-/**
- * Jobs from seed text: an array of jobs, a `GET /jobs` page (`records`), `{jobs: [...]}`, a reschedule
- * response (`{job}`) or one job.
- */
-export function jobsFromSeedText(text: string, source: string): SimulatorJob[] {
-  let parsed: LosslessValue;
-  try {
-    parsed = parseLossless(text.replace(/^\uFEFF/, ""));
-  } catch (error) {
-    throw new SyntaxError(`${source} is not valid JSON: ${(error as Error).message}`);
-  }
-  let items: LosslessValue[];
-  if (Array.isArray(parsed)) {
-    items = parsed;
-  } else if (parsed !== null && typeof parsed === "object") {
-    const list = parsed.records ?? parsed.jobs;
-    if (Array.isArray(list)) {
-      items = list;
-    } else if (parsed.job !== undefined && parsed.job_id === undefined) {
-      items = [parsed.job];
-    } else {
-      items = [parsed];
-    }
-  } else {
-    throw new TypeError(`${source} must hold a job, an array of jobs, or an object with "records" or "jobs"`);
-  }
-  return items.map((item, index) => validateJob(item, `${source}[${index}]`));
 }
