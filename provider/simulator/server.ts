@@ -1,11 +1,5 @@
-import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
-import {
-  createServer,
-  STATUS_CODES,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
+import { createHash, timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseLossless, stringifyLossless, type LosslessObject, type LosslessValue } from "../json";
 import { isJobId, type JobOrder } from "../types";
@@ -28,10 +22,18 @@ import {
   type JobOutcome,
   type SimulatorJob,
 } from "./jobs";
+import { BODY_TOO_LARGE, readBody } from "./request-body";
+import {
+  jsonAnswer,
+  olderErrorAnswer,
+  problemAnswer,
+  statusTitle,
+  writeAnswer,
+  writePaddedAnswer,
+  writeUnexpectedFailure,
+  type Answer,
+} from "./responses";
 import { loadInitialJobs, resolveSettings, type SimulatorSettings } from "./options";
-
-/** Request bodies larger than this are refused with 413; the API's bodies are a few bytes. */
-const MAX_BODY_BYTES = 1024 * 1024;
 
 const JOB_ORDERS: readonly JobOrder[] = [
   "created_at_asc",
@@ -41,18 +43,6 @@ const JOB_ORDERS: readonly JobOrder[] = [
 ];
 
 const ADMIN_PREFIX = "/_simulator";
-
-/** How much padding a grown or endless answer writes at a time. */
-const PADDING_CHUNK_BYTES = 64 * 1024;
-
-/** What a handler answers; `finish` writes it and records the request. */
-interface Answer {
-  status: number;
-  body: string;
-  contentType?: string;
-  headers?: Record<string, string>;
-  outcome?: "rescheduled" | "skipped_terminal";
-}
 
 /** The API route a path names, before the method is checked. */
 interface ApiRoute {
@@ -96,7 +86,7 @@ class LocalSimulator implements Simulator {
     this.store = new JobStore(this.clock, settings.durations, initialJobs);
     this.tokenDigest = digest(settings.token);
     this.server = createServer((request, response) => {
-      this.handle(request, response).catch((error: unknown) => this.failUnexpectedly(response, error));
+      this.handle(request, response).catch((error: unknown) => writeUnexpectedFailure(response, error));
     });
   }
 
@@ -207,23 +197,27 @@ class LocalSimulator implements Simulator {
     const finish = (answer: Answer): void => this.finish(request, response, url, pending, answer);
 
     if (authorization !== undefined) {
-      finish(olderError(401, "unauthorized", authorization, { "WWW-Authenticate": "Bearer" }));
+      finish(olderErrorAnswer(401, "unauthorized", authorization, { "WWW-Authenticate": "Bearer" }));
       return;
     }
     const route = matchApiRoute(url.pathname);
     if (route === undefined) {
-      finish(problem(404, `No route for ${method} ${url.pathname}`, url.pathname));
+      finish(problemAnswer(404, `No route for ${method} ${url.pathname}`, url.pathname));
       return;
     }
     if (method !== route.method) {
       finish({
-        ...problem(405, `${method} is not allowed on ${url.pathname}; use ${route.method}`, url.pathname),
+        ...problemAnswer(
+          405,
+          `${method} is not allowed on ${url.pathname}; use ${route.method}`,
+          url.pathname,
+        ),
         headers: { Allow: route.method },
       });
       return;
     }
     if (body === undefined) {
-      finish(problem(413, `Request body is larger than ${MAX_BODY_BYTES} bytes`, url.pathname));
+      finish(problemAnswer(413, BODY_TOO_LARGE, url.pathname));
       return;
     }
 
@@ -275,24 +269,24 @@ class LocalSimulator implements Simulator {
     const jobId = route.jobId ?? "";
     // Checked as an unknown value so that the refusal below can still quote the string.
     if (!isJobId(jobId as unknown)) {
-      return problem(400, `job_id must be a UUID, got ${JSON.stringify(jobId.slice(0, 100))}`, path);
+      return problemAnswer(400, `job_id must be a UUID, got ${JSON.stringify(jobId.slice(0, 100))}`, path);
     }
     if (route.shape === "job") {
       const job = this.store.get(jobId);
       return job === undefined
-        ? problem(404, `Job ${jobId} not found`, path)
-        : json(200, stringifyLossless(job));
+        ? problemAnswer(404, `Job ${jobId} not found`, path)
+        : jsonAnswer(200, stringifyLossless(job));
     }
     const force = readForce(body);
     if (typeof force === "string") {
-      return problem(400, force, path);
+      return problemAnswer(400, force, path);
     }
     const result = this.store.reschedule(jobId, force);
     if (result === undefined) {
-      return problem(404, `Job ${jobId} not found`, path);
+      return problemAnswer(404, `Job ${jobId} not found`, path);
     }
     return {
-      ...json(200, stringifyLossless({ outcome: result.outcome, job: result.job })),
+      ...jsonAnswer(200, stringifyLossless({ outcome: result.outcome, job: result.job })),
       outcome: result.outcome,
     };
   }
@@ -303,14 +297,14 @@ class LocalSimulator implements Simulator {
     const dataPlaneId = read("data_plane_id");
     if (dataPlaneId !== undefined) {
       if (!isJobId(dataPlaneId)) {
-        return problem(400, "Query parameter data_plane_id must be a UUID", path);
+        return problemAnswer(400, "Query parameter data_plane_id must be a UUID", path);
       }
       query.data_plane_id = dataPlaneId;
     }
     const datasetId = read("dataset_id");
     if (datasetId !== undefined) {
       if (!/^-?\d{1,30}$/.test(datasetId)) {
-        return problem(400, "Query parameter dataset_id must be an integer", path);
+        return problemAnswer(400, "Query parameter dataset_id must be an integer", path);
       }
       query.dataset_id = BigInt(datasetId).toString();
     }
@@ -318,7 +312,7 @@ class LocalSimulator implements Simulator {
       const value = read(name);
       if (value !== undefined) {
         if (value === "") {
-          return problem(400, `Query parameter ${name} must not be empty`, path);
+          return problemAnswer(400, `Query parameter ${name} must not be empty`, path);
         }
         query[name] = value;
       }
@@ -326,20 +320,20 @@ class LocalSimulator implements Simulator {
     const orderBy = read("order_by");
     if (orderBy !== undefined) {
       if (!(JOB_ORDERS as readonly string[]).includes(orderBy)) {
-        return problem(400, `Query parameter order_by must be one of ${JOB_ORDERS.join(", ")}`, path);
+        return problemAnswer(400, `Query parameter order_by must be one of ${JOB_ORDERS.join(", ")}`, path);
       }
       query.order_by = orderBy as JobOrder;
     }
     const perPage = readCount(read("per_page"), SIMULATOR_DEFAULTS.perPage);
     if (perPage === undefined || perPage < 1) {
-      return problem(400, "Query parameter per_page must be an integer from 1 to 500", path);
+      return problemAnswer(400, "Query parameter per_page must be an integer from 1 to 500", path);
     }
     if (perPage > SIMULATOR_DEFAULTS.maxPerPage) {
-      return problem(400, `Query parameter per_page must be at most 500, got ${perPage}`, path);
+      return problemAnswer(400, `Query parameter per_page must be at most 500, got ${perPage}`, path);
     }
     const offset = readCount(read("offset"), 0);
     if (offset === undefined) {
-      return problem(400, "Query parameter offset must be an integer >= 0", path);
+      return problemAnswer(400, "Query parameter offset must be an integer >= 0", path);
     }
     const jobs = this.store.list(query);
     const page: LosslessObject = {
@@ -348,7 +342,7 @@ class LocalSimulator implements Simulator {
       total_records: jobs.length,
       records: jobs.slice(offset, offset + perPage),
     };
-    return json(200, stringifyLossless(page));
+    return jsonAnswer(200, stringifyLossless(page));
   }
 
   /** Undefined when the token is right; otherwise the error_description to send (never naming the token). */
@@ -385,13 +379,7 @@ class LocalSimulator implements Simulator {
     if (request.socket.destroyed) {
       return;
     }
-    const headers: Record<string, string | number> = { ...answer.headers };
-    if (answer.body !== "" || answer.contentType !== undefined) {
-      headers["Content-Type"] = answer.contentType ?? "application/json";
-    }
-    headers["Content-Length"] = Buffer.byteLength(answer.body);
-    response.writeHead(answer.status, headers);
-    response.end(answer.body);
+    writeAnswer(response, answer);
   }
 
   /**
@@ -411,40 +399,7 @@ class LocalSimulator implements Simulator {
     if (request.socket.destroyed) {
       return;
     }
-    const { head, tail } = paddingFrame(answer.body);
-    const fixed = Buffer.byteLength(head) + Buffer.byteLength(tail);
-    const padding = Math.max(0, bytes - fixed);
-    const headers: Record<string, string | number> = {
-      ...answer.headers,
-      "Content-Type": answer.contentType ?? "application/json",
-    };
-    if (Number.isFinite(padding)) {
-      headers["Content-Length"] = fixed + padding;
-    }
-    response.writeHead(answer.status, headers);
-    this.writePadding(response, head, padding, tail).catch(() => response.destroy());
-  }
-
-  private async writePadding(
-    response: ServerResponse,
-    head: string,
-    padding: number,
-    tail: string,
-  ): Promise<void> {
-    const chunk = Buffer.alloc(PADDING_CHUNK_BYTES, "x");
-    const open = (): boolean => !response.destroyed && this.closing === undefined;
-    response.write(head);
-    let left = padding;
-    while (left > 0 && open()) {
-      const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
-      left -= piece.length;
-      if (!response.write(piece)) {
-        await drainedOrClosed(response);
-      }
-    }
-    if (open()) {
-      response.end(tail);
-    }
+    writePaddedAnswer(response, answer, bytes, () => this.closing !== undefined);
   }
 
   private drop(request: IncomingMessage, pending: PendingRecord): void {
@@ -485,31 +440,15 @@ class LocalSimulator implements Simulator {
     return new Date(this.clock.now()).toISOString();
   }
 
-  private failUnexpectedly(response: ServerResponse, error: unknown): void {
-    if (response.headersSent || response.destroyed) {
-      response.destroy();
-      return;
-    }
-    const detail = `Simulator error: ${error instanceof Error ? error.message : String(error)}`;
-    const answer = problem(500, detail, "");
-    response.writeHead(500, { "Content-Type": "application/json" });
-    response.end(answer.body);
-  }
-
   /** The test hooks over HTTP, for a simulator in another process. No auth, not recorded, not logged. */
   private handleAdmin(method: string, url: URL, body: string | undefined, response: ServerResponse): void {
     let answer: Answer;
     try {
       answer = this.admin(method, url.pathname.slice(ADMIN_PREFIX.length), body);
     } catch (error) {
-      answer = problem(400, error instanceof Error ? error.message : String(error), url.pathname);
+      answer = problemAnswer(400, error instanceof Error ? error.message : String(error), url.pathname);
     }
-    response.writeHead(answer.status, {
-      "Content-Type": "application/json",
-      "Content-Length": Buffer.byteLength(answer.body),
-      ...answer.headers,
-    });
-    response.end(answer.body);
+    writeAnswer(response, answer);
   }
 
   private admin(method: string, path: string, body: string | undefined): Answer {
@@ -518,9 +457,9 @@ class LocalSimulator implements Simulator {
     const input = (): LosslessObject => readAdminBody(body);
     switch (route) {
       case "GET /requests":
-        return json(200, JSON.stringify({ requests: this.recorded }));
+        return jsonAnswer(200, JSON.stringify({ requests: this.recorded }));
       case "GET /jobs":
-        return json(
+        return jsonAnswer(
           200,
           stringifyLossless({
             jobs: this.store.all().map((job) => ({
@@ -532,15 +471,15 @@ class LocalSimulator implements Simulator {
         );
       case "POST /jobs": {
         const job = this.store.add(validateJob(input(), "job"));
-        return json(200, stringifyLossless({ job }));
+        return jsonAnswer(200, stringifyLossless({ job }));
       }
       case "GET /jobs/{job_id}": {
         const jobId = decodeURIComponent(path.slice("/jobs/".length));
         const job = this.store.get(jobId);
         if (job === undefined) {
-          return problem(404, `Job ${jobId} not found`, instance);
+          return problemAnswer(404, `Job ${jobId} not found`, instance);
         }
-        return json(
+        return jsonAnswer(
           200,
           stringifyLossless({ job, applied_reschedules: this.store.appliedReschedules(jobId) }),
         );
@@ -551,7 +490,7 @@ class LocalSimulator implements Simulator {
           throw new TypeError('advance needs {"ms": <milliseconds>}');
         }
         this.clock.advance(ms);
-        return json(200, JSON.stringify({ now: this.isoNow() }));
+        return jsonAnswer(200, JSON.stringify({ now: this.isoNow() }));
       }
       case "POST /faults": {
         const { route: faultRoute, faults, fault } = input();
@@ -563,11 +502,11 @@ class LocalSimulator implements Simulator {
           faultRoute as FaultRoute,
           list.map((item, index) => validateFault(item, `faults[${index}]`)),
         );
-        return json(200, JSON.stringify({ queued: this.faultQueues.pending() }));
+        return jsonAnswer(200, JSON.stringify({ queued: this.faultQueues.pending() }));
       }
       case "DELETE /faults":
         this.faultQueues.clear();
-        return json(200, JSON.stringify({ queued: 0 }));
+        return jsonAnswer(200, JSON.stringify({ queued: 0 }));
       case "POST /outcome": {
         const { job_id: jobId, ...outcome } = input();
         if (typeof jobId !== "string") {
@@ -576,13 +515,13 @@ class LocalSimulator implements Simulator {
           );
         }
         this.store.setOutcome(jobId, outcome as unknown as JobOutcome);
-        return json(200, JSON.stringify({ job_id: jobId, outcome }));
+        return jsonAnswer(200, JSON.stringify({ job_id: jobId, outcome }));
       }
       case "POST /reset":
         this.reset();
-        return json(200, JSON.stringify({ reset: true }));
+        return jsonAnswer(200, JSON.stringify({ reset: true }));
       default:
-        return problem(404, `No simulator control route ${method} ${instance}`, instance);
+        return problemAnswer(404, `No simulator control route ${method} ${instance}`, instance);
     }
   }
 }
@@ -656,7 +595,7 @@ function readCount(text: string | undefined, fallback: number): number | undefin
 
 function readAdminBody(body: string | undefined): LosslessObject {
   if (body === undefined) {
-    throw new TypeError(`Request body is larger than ${MAX_BODY_BYTES} bytes`);
+    throw new TypeError(BODY_TOO_LARGE);
   }
   const parsed = body.trim() === "" ? {} : parseLossless(body);
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
@@ -665,83 +604,10 @@ function readAdminBody(body: string | undefined): LosslessObject {
   return parsed;
 }
 
-/** The whole body as text, or undefined when it is larger than MAX_BODY_BYTES (the rest is drained). */
-async function readBody(request: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of request) {
-      const buffer = chunk as Buffer;
-      size += buffer.length;
-      if (size <= MAX_BODY_BYTES) {
-        chunks.push(buffer);
-      }
-    }
-  } catch {
-    // The client went away mid-body; what arrived is recorded, the answer will go nowhere.
-  }
-  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString("utf8");
-}
-
-/** What a padded answer sends around its padding: the JSON object opened up to a `padding` string, and its end. */
-function paddingFrame(body: string): { head: string; tail: string } {
-  const object = body.trim();
-  if (!object.startsWith("{") || !object.endsWith("}")) {
-    throw new Error("only a JSON object answer can be padded");
-  }
-  const open = object.slice(0, -1);
-  return { head: `${open}${open.trim() === "{" ? "" : ","}"padding":"`, tail: '"}' };
-}
-
-function drainedOrClosed(response: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      response.off("drain", done);
-      response.off("close", done);
-      resolve();
-    };
-    response.on("drain", done);
-    response.on("close", done);
-  });
-}
-
-function json(status: number, body: string): Answer {
-  return { status, body, contentType: "application/json" };
-}
-
-function title(status: number): string {
-  return STATUS_CODES[status] ?? "Error";
-}
-
-/** The API's structured error body: `{type, title, status, detail, instance, logId}`. */
-function problem(status: number, detail: string, instance: string): Answer {
-  const body = {
-    type: title(status)
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, "_"),
-    title: title(status),
-    status,
-    detail,
-    instance,
-    logId: randomUUID(),
-  };
-  return json(status, JSON.stringify(body));
-}
-
-/** The API's older error body: `{error, error_description}`. */
-function olderError(
-  status: number,
-  error: string,
-  description: string,
-  headers: Record<string, string>,
-): Answer {
-  return { ...json(status, JSON.stringify({ error, error_description: description })), headers };
-}
-
 function faultAnswer(fault: Fault, path: string): Answer {
   if (fault.html === true) {
     const status = fault.status ?? 502;
-    const heading = `${status} ${title(status)}`;
+    const heading = `${status} ${statusTitle(status)}`;
     return {
       status,
       body:
@@ -767,9 +633,9 @@ function faultAnswer(fault: Fault, path: string): Answer {
     return { status, body: "" };
   }
   if (status === 401) {
-    return olderError(401, "unauthorized", "The API token is invalid or expired", {
+    return olderErrorAnswer(401, "unauthorized", "The API token is invalid or expired", {
       "WWW-Authenticate": "Bearer",
     });
   }
-  return problem(status, `${title(status)} (fault injected by the simulator)`, path);
+  return problemAnswer(status, `${statusTitle(status)} (fault injected by the simulator)`, path);
 }
