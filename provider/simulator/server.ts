@@ -6,7 +6,6 @@ import { isJobId, type JobOrder } from "../types";
 import {
   answersWithoutApplying,
   describeFault,
-  FaultQueues,
   validateFault,
   type Fault,
   type FaultRoute,
@@ -14,14 +13,7 @@ import {
 } from "./faults";
 import { SIMULATOR_DEFAULTS } from "./defaults";
 import type { RecordedRequest, Simulator, SimulatorOptions } from "./types";
-import {
-  JobStore,
-  SimulatorClock,
-  validateJob,
-  type JobListQuery,
-  type JobOutcome,
-  type SimulatorJob,
-} from "./jobs";
+import { validateJob, type JobListQuery, type JobOutcome, type SimulatorJob } from "./jobs";
 import { BODY_TOO_LARGE, readBody } from "./request-body";
 import {
   jsonAnswer,
@@ -33,6 +25,8 @@ import {
   writeUnexpectedFailure,
   type Answer,
 } from "./responses";
+import type { PendingRequest } from "./request-log";
+import { SimulatorState } from "./state";
 import { loadInitialJobs, resolveSettings, type SimulatorSettings } from "./options";
 
 const JOB_ORDERS: readonly JobOrder[] = [
@@ -52,9 +46,6 @@ interface ApiRoute {
   jobId?: string;
 }
 
-/** A request being served, not yet answered. */
-type PendingRecord = Omit<RecordedRequest, "status" | "time">;
-
 /**
  * Starts a simulator listening on `options.host`:`options.port` (default 127.0.0.1 and a free port). Resolves
  * once it accepts connections; rejects on bad options, an unreadable seed file or a port in use.
@@ -69,10 +60,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
 class LocalSimulator implements Simulator {
   private readonly server: Server;
-  private readonly clock: SimulatorClock;
-  private readonly store: JobStore;
-  private readonly faultQueues = new FaultQueues();
-  private recorded: RecordedRequest[] = [];
+  private readonly state: SimulatorState;
   private readonly sleepers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
   private readonly tokenDigest: Buffer;
   private closing: Promise<void> | undefined;
@@ -82,8 +70,7 @@ class LocalSimulator implements Simulator {
     private readonly settings: SimulatorSettings,
     initialJobs: readonly SimulatorJob[],
   ) {
-    this.clock = new SimulatorClock(settings.frozen);
-    this.store = new JobStore(this.clock, settings.durations, initialJobs);
+    this.state = new SimulatorState(settings, initialJobs);
     this.tokenDigest = digest(settings.token);
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => writeUnexpectedFailure(response, error));
@@ -99,7 +86,7 @@ class LocalSimulator implements Simulator {
   }
 
   get requests(): RecordedRequest[] {
-    return this.recorded.map((request) => ({ ...request, query: { ...request.query } }));
+    return this.state.requestLog.copies();
   }
 
   writes(): RecordedRequest[] {
@@ -107,46 +94,43 @@ class LocalSimulator implements Simulator {
   }
 
   job(jobId: string): SimulatorJob | undefined {
-    return this.store.get(jobId);
+    return this.state.store.get(jobId);
   }
 
   jobs(): SimulatorJob[] {
-    return this.store.all();
+    return this.state.store.all();
   }
 
   appliedReschedules(jobId?: string): number {
-    return this.store.appliedReschedules(jobId);
+    return this.state.store.appliedReschedules(jobId);
   }
 
   advance(ms: number): void {
-    this.clock.advance(ms);
+    this.state.clock.advance(ms);
   }
 
   now(): number {
-    return this.clock.now();
+    return this.state.clock.now();
   }
 
   setJobOutcome(jobId: string, outcome: JobOutcome): void {
-    this.store.setOutcome(jobId, outcome);
+    this.state.store.setOutcome(jobId, outcome);
   }
 
   addJob(job: SimulatorJob): SimulatorJob {
-    return this.store.add(job);
+    return this.state.store.add(job);
   }
 
   fault(route: FaultRoute, ...faults: Fault[]): void {
-    this.faultQueues.add(route, faults);
+    this.state.faultQueues.add(route, faults);
   }
 
   clearFaults(): void {
-    this.faultQueues.clear();
+    this.state.faultQueues.clear();
   }
 
   reset(): void {
-    this.store.reset();
-    this.faultQueues.clear();
-    this.recorded = [];
-    this.clock.reset();
+    this.state.reset();
   }
 
   async listen(): Promise<void> {
@@ -187,7 +171,7 @@ class LocalSimulator implements Simulator {
     }
     const method = request.method ?? "GET";
     const authorization = this.checkAuthorization(request.headers.authorization);
-    const pending: PendingRecord = {
+    const pending: PendingRequest = {
       method,
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
@@ -221,7 +205,7 @@ class LocalSimulator implements Simulator {
       return;
     }
 
-    const fault = this.faultQueues.take(faultMatch(route));
+    const fault = this.state.faultQueues.take(faultMatch(route));
     if (fault === undefined) {
       finish(this.apply(route, url, body));
       return;
@@ -272,7 +256,7 @@ class LocalSimulator implements Simulator {
       return problemAnswer(400, `job_id must be a UUID, got ${JSON.stringify(jobId.slice(0, 100))}`, path);
     }
     if (route.shape === "job") {
-      const job = this.store.get(jobId);
+      const job = this.state.store.get(jobId);
       return job === undefined
         ? problemAnswer(404, `Job ${jobId} not found`, path)
         : jsonAnswer(200, stringifyLossless(job));
@@ -281,7 +265,7 @@ class LocalSimulator implements Simulator {
     if (typeof force === "string") {
       return problemAnswer(400, force, path);
     }
-    const result = this.store.reschedule(jobId, force);
+    const result = this.state.store.reschedule(jobId, force);
     if (result === undefined) {
       return problemAnswer(404, `Job ${jobId} not found`, path);
     }
@@ -335,7 +319,7 @@ class LocalSimulator implements Simulator {
     if (offset === undefined) {
       return problemAnswer(400, "Query parameter offset must be an integer >= 0", path);
     }
-    const jobs = this.store.list(query);
+    const jobs = this.state.store.list(query);
     const page: LosslessObject = {
       current_page: Math.floor(offset / perPage) + 1,
       total_pages: Math.ceil(jobs.length / perPage),
@@ -359,23 +343,15 @@ class LocalSimulator implements Simulator {
       : "The API token is invalid or expired";
   }
 
-  /** Records the answer; done before it is written, so that a client that has its answer finds the record. */
-  private recordAnswer(url: URL, pending: PendingRecord, answer: Answer): void {
-    const record: RecordedRequest = { ...pending, time: this.isoNow(), status: answer.status };
-    if (answer.outcome !== undefined) {
-      record.outcome = answer.outcome;
-    }
-    this.record(record, url);
-  }
-
   private finish(
     request: IncomingMessage,
     response: ServerResponse,
     url: URL,
-    pending: PendingRecord,
+    pending: PendingRequest,
     answer: Answer,
   ): void {
-    this.recordAnswer(url, pending, answer);
+    // Recorded before it is written, so that a client that has its answer finds the record.
+    this.state.requestLog.recordAnswer(url, pending, answer);
     if (request.socket.destroyed) {
       return;
     }
@@ -391,35 +367,21 @@ class LocalSimulator implements Simulator {
     request: IncomingMessage,
     response: ServerResponse,
     url: URL,
-    pending: PendingRecord,
+    pending: PendingRequest,
     answer: Answer,
     bytes: number,
   ): void {
-    this.recordAnswer(url, pending, answer);
+    // Recorded before it is written, so that a client that has its answer finds the record.
+    this.state.requestLog.recordAnswer(url, pending, answer);
     if (request.socket.destroyed) {
       return;
     }
     writePaddedAnswer(response, answer, bytes, () => this.closing !== undefined);
   }
 
-  private drop(request: IncomingMessage, pending: PendingRecord): void {
-    this.record({ ...pending, time: this.isoNow(), status: "dropped" }, undefined);
+  private drop(request: IncomingMessage, pending: PendingRequest): void {
+    this.state.requestLog.recordDrop(pending);
     request.socket.destroy();
-  }
-
-  private record(record: RecordedRequest, url: URL | undefined): void {
-    this.recorded.push(record);
-    if (this.settings.log !== undefined) {
-      const target = url === undefined ? record.path : `${url.pathname}${url.search}`;
-      const parts = [record.method, target, String(record.status)];
-      if (record.outcome !== undefined) {
-        parts.push(record.outcome);
-      }
-      if (record.fault !== undefined) {
-        parts.push(`[fault: ${record.fault}]`);
-      }
-      this.settings.log(parts.join(" "));
-    }
   }
 
   /** Waits real time; resolves false when the simulator closed meanwhile (the connection is gone). */
@@ -434,10 +396,6 @@ class LocalSimulator implements Simulator {
       };
       this.sleepers.add(sleeper);
     });
-  }
-
-  private isoNow(): string {
-    return new Date(this.clock.now()).toISOString();
   }
 
   /** The test hooks over HTTP, for a simulator in another process. No auth, not recorded, not logged. */
@@ -457,31 +415,31 @@ class LocalSimulator implements Simulator {
     const input = (): LosslessObject => readAdminBody(body);
     switch (route) {
       case "GET /requests":
-        return jsonAnswer(200, JSON.stringify({ requests: this.recorded }));
+        return jsonAnswer(200, JSON.stringify({ requests: this.state.requestLog.copies() }));
       case "GET /jobs":
         return jsonAnswer(
           200,
           stringifyLossless({
-            jobs: this.store.all().map((job) => ({
+            jobs: this.state.store.all().map((job) => ({
               job,
-              applied_reschedules: this.store.appliedReschedules(job.job_id),
+              applied_reschedules: this.state.store.appliedReschedules(job.job_id),
             })),
-            applied_reschedules: this.store.appliedReschedules(),
+            applied_reschedules: this.state.store.appliedReschedules(),
           }),
         );
       case "POST /jobs": {
-        const job = this.store.add(validateJob(input(), "job"));
+        const job = this.state.store.add(validateJob(input(), "job"));
         return jsonAnswer(200, stringifyLossless({ job }));
       }
       case "GET /jobs/{job_id}": {
         const jobId = decodeURIComponent(path.slice("/jobs/".length));
-        const job = this.store.get(jobId);
+        const job = this.state.store.get(jobId);
         if (job === undefined) {
           return problemAnswer(404, `Job ${jobId} not found`, instance);
         }
         return jsonAnswer(
           200,
-          stringifyLossless({ job, applied_reschedules: this.store.appliedReschedules(jobId) }),
+          stringifyLossless({ job, applied_reschedules: this.state.store.appliedReschedules(jobId) }),
         );
       }
       case "POST /advance": {
@@ -489,8 +447,8 @@ class LocalSimulator implements Simulator {
         if (typeof ms !== "number") {
           throw new TypeError('advance needs {"ms": <milliseconds>}');
         }
-        this.clock.advance(ms);
-        return jsonAnswer(200, JSON.stringify({ now: this.isoNow() }));
+        this.state.clock.advance(ms);
+        return jsonAnswer(200, JSON.stringify({ now: this.state.clock.isoNow() }));
       }
       case "POST /faults": {
         const { route: faultRoute, faults, fault } = input();
@@ -498,14 +456,14 @@ class LocalSimulator implements Simulator {
         if (!Array.isArray(list)) {
           throw new TypeError('faults needs {"route": "...", "faults": [{...}, ...]}');
         }
-        this.faultQueues.add(
+        this.state.faultQueues.add(
           faultRoute as FaultRoute,
           list.map((item, index) => validateFault(item, `faults[${index}]`)),
         );
-        return jsonAnswer(200, JSON.stringify({ queued: this.faultQueues.pending() }));
+        return jsonAnswer(200, JSON.stringify({ queued: this.state.faultQueues.pending() }));
       }
       case "DELETE /faults":
-        this.faultQueues.clear();
+        this.state.faultQueues.clear();
         return jsonAnswer(200, JSON.stringify({ queued: 0 }));
       case "POST /outcome": {
         const { job_id: jobId, ...outcome } = input();
@@ -514,7 +472,7 @@ class LocalSimulator implements Simulator {
             'outcome needs {"job_id": "...", "state": "completed" | "failed", "message"?: "..."}',
           );
         }
-        this.store.setOutcome(jobId, outcome as unknown as JobOutcome);
+        this.state.store.setOutcome(jobId, outcome as unknown as JobOutcome);
         return jsonAnswer(200, JSON.stringify({ job_id: jobId, outcome }));
       }
       case "POST /reset":
