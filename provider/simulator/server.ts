@@ -6,14 +6,13 @@ import { isJobId, type JobOrder } from "../types";
 import {
   answersWithoutApplying,
   describeFault,
-  validateFault,
   type Fault,
   type FaultRoute,
   type RouteMatch,
 } from "./faults";
 import { SIMULATOR_DEFAULTS } from "./defaults";
 import type { RecordedRequest, Simulator, SimulatorOptions } from "./types";
-import { validateJob, type JobListQuery, type JobOutcome, type SimulatorJob } from "./jobs";
+import type { JobListQuery, JobOutcome, SimulatorJob } from "./jobs";
 import { BODY_TOO_LARGE, readBody } from "./request-body";
 import {
   jsonAnswer,
@@ -27,6 +26,7 @@ import {
 } from "./responses";
 import type { PendingRequest } from "./request-log";
 import { SimulatorState } from "./state";
+import { isAdminPath, serveAdminRequest } from "./admin-routes";
 import { loadInitialJobs, resolveSettings, type SimulatorSettings } from "./options";
 
 const JOB_ORDERS: readonly JobOrder[] = [
@@ -35,8 +35,6 @@ const JOB_ORDERS: readonly JobOrder[] = [
   "updated_at_asc",
   "updated_at_desc",
 ];
-
-const ADMIN_PREFIX = "/_simulator";
 
 /** The API route a path names, before the method is checked. */
 interface ApiRoute {
@@ -165,8 +163,8 @@ class LocalSimulator implements Simulator {
       request.socket.destroy();
       return;
     }
-    if (url.pathname === ADMIN_PREFIX || url.pathname.startsWith(`${ADMIN_PREFIX}/`)) {
-      this.handleAdmin(request.method ?? "GET", url, body, response);
+    if (isAdminPath(url.pathname)) {
+      serveAdminRequest(this.state, request.method ?? "GET", url, body, response);
       return;
     }
     const method = request.method ?? "GET";
@@ -397,91 +395,6 @@ class LocalSimulator implements Simulator {
       this.sleepers.add(sleeper);
     });
   }
-
-  /** The test hooks over HTTP, for a simulator in another process. No auth, not recorded, not logged. */
-  private handleAdmin(method: string, url: URL, body: string | undefined, response: ServerResponse): void {
-    let answer: Answer;
-    try {
-      answer = this.admin(method, url.pathname.slice(ADMIN_PREFIX.length), body);
-    } catch (error) {
-      answer = problemAnswer(400, error instanceof Error ? error.message : String(error), url.pathname);
-    }
-    writeAnswer(response, answer);
-  }
-
-  private admin(method: string, path: string, body: string | undefined): Answer {
-    const instance = `${ADMIN_PREFIX}${path}`;
-    const route = `${method} ${path.replace(/^\/jobs\/[^/]+$/, "/jobs/{job_id}")}`;
-    const input = (): LosslessObject => readAdminBody(body);
-    switch (route) {
-      case "GET /requests":
-        return jsonAnswer(200, JSON.stringify({ requests: this.state.requestLog.copies() }));
-      case "GET /jobs":
-        return jsonAnswer(
-          200,
-          stringifyLossless({
-            jobs: this.state.store.all().map((job) => ({
-              job,
-              applied_reschedules: this.state.store.appliedReschedules(job.job_id),
-            })),
-            applied_reschedules: this.state.store.appliedReschedules(),
-          }),
-        );
-      case "POST /jobs": {
-        const job = this.state.store.add(validateJob(input(), "job"));
-        return jsonAnswer(200, stringifyLossless({ job }));
-      }
-      case "GET /jobs/{job_id}": {
-        const jobId = decodeURIComponent(path.slice("/jobs/".length));
-        const job = this.state.store.get(jobId);
-        if (job === undefined) {
-          return problemAnswer(404, `Job ${jobId} not found`, instance);
-        }
-        return jsonAnswer(
-          200,
-          stringifyLossless({ job, applied_reschedules: this.state.store.appliedReschedules(jobId) }),
-        );
-      }
-      case "POST /advance": {
-        const { ms } = input();
-        if (typeof ms !== "number") {
-          throw new TypeError('advance needs {"ms": <milliseconds>}');
-        }
-        this.state.clock.advance(ms);
-        return jsonAnswer(200, JSON.stringify({ now: this.state.clock.isoNow() }));
-      }
-      case "POST /faults": {
-        const { route: faultRoute, faults, fault } = input();
-        const list = faults ?? (fault === undefined ? undefined : [fault]);
-        if (!Array.isArray(list)) {
-          throw new TypeError('faults needs {"route": "...", "faults": [{...}, ...]}');
-        }
-        this.state.faultQueues.add(
-          faultRoute as FaultRoute,
-          list.map((item, index) => validateFault(item, `faults[${index}]`)),
-        );
-        return jsonAnswer(200, JSON.stringify({ queued: this.state.faultQueues.pending() }));
-      }
-      case "DELETE /faults":
-        this.state.faultQueues.clear();
-        return jsonAnswer(200, JSON.stringify({ queued: 0 }));
-      case "POST /outcome": {
-        const { job_id: jobId, ...outcome } = input();
-        if (typeof jobId !== "string") {
-          throw new TypeError(
-            'outcome needs {"job_id": "...", "state": "completed" | "failed", "message"?: "..."}',
-          );
-        }
-        this.state.store.setOutcome(jobId, outcome as unknown as JobOutcome);
-        return jsonAnswer(200, JSON.stringify({ job_id: jobId, outcome }));
-      }
-      case "POST /reset":
-        this.reset();
-        return jsonAnswer(200, JSON.stringify({ reset: true }));
-      default:
-        return problemAnswer(404, `No simulator control route ${method} ${instance}`, instance);
-    }
-  }
 }
 
 function digest(text: string): Buffer {
@@ -549,17 +462,6 @@ function readCount(text: string | undefined, fallback: number): number | undefin
     return fallback;
   }
   return /^\d{1,15}$/.test(text) ? Number(text) : undefined;
-}
-
-function readAdminBody(body: string | undefined): LosslessObject {
-  if (body === undefined) {
-    throw new TypeError(BODY_TOO_LARGE);
-  }
-  const parsed = body.trim() === "" ? {} : parseLossless(body);
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new TypeError("Request body must be a JSON object");
-  }
-  return parsed;
 }
 
 function faultAnswer(fault: Fault, path: string): Answer {
