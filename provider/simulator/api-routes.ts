@@ -127,10 +127,18 @@ function listJobs(store: JobStore, params: URLSearchParams, path: string): Answe
   }
   const perPage = readCount(read("per_page"), SIMULATOR_DEFAULTS.perPage);
   if (perPage === undefined || perPage < 1) {
-    return problemAnswer(400, "Query parameter per_page must be an integer from 1 to 500", path);
+    return problemAnswer(
+      400,
+      `Query parameter per_page must be an integer from 1 to ${SIMULATOR_DEFAULTS.maxPerPage}`,
+      path,
+    );
   }
   if (perPage > SIMULATOR_DEFAULTS.maxPerPage) {
-    return problemAnswer(400, `Query parameter per_page must be at most 500, got ${perPage}`, path);
+    return problemAnswer(
+      400,
+      `Query parameter per_page must be at most ${SIMULATOR_DEFAULTS.maxPerPage}, got ${perPage}`,
+      path,
+    );
   }
   const offset = readCount(read("offset"), 0);
   if (offset === undefined) {

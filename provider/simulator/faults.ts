@@ -66,7 +66,7 @@ const FAULT_KEYS: ReadonlySet<string> = new Set([
   "endless",
 ]);
 
-/** Reads "POST /jobs/{job_id}/reschedule" or "POST /jobs/<id>/reschedule"; throws on anything else. */
+/** Reads a FaultRoute, a template or one naming a job ("POST /jobs/<id>/reschedule"); throws on anything else. */
 export function parseFaultRoute(route: unknown): RouteMatch {
   const match =
     typeof route === "string" ? /^(GET|POST) \/jobs(?:\/([^/\s?]+)(\/reschedule)?)?$/.exec(route) : null;
