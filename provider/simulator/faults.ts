@@ -66,7 +66,7 @@ const FAULT_KEYS: ReadonlySet<string> = new Set([
   "endless",
 ]);
 
-/** Reads "POST /jobs/{job_id}/reschedule" or "POST /jobs/<id>/reschedule"; throws on anything else. */
+/** Reads a FaultRoute, a template or one naming a job ("POST /jobs/<id>/reschedule"); throws on anything else. */
 export function parseFaultRoute(route: unknown): RouteMatch {
   const match =
     typeof route === "string" ? /^(GET|POST) \/jobs(?:\/([^/\s?]+)(\/reschedule)?)?$/.exec(route) : null;
@@ -98,6 +98,13 @@ export function validateFault(value: unknown, name: string): Fault {
       throw new TypeError(`${name}.${key} is not a fault field (known: ${[...FAULT_KEYS].join(", ")})`);
     }
   }
+  const fault = readFaultFields(input, name);
+  checkFaultCombination(fault, name);
+  return fault;
+}
+
+/** Each field of a fault checked on its own, in the order Fault declares them. */
+function readFaultFields(input: Record<string, unknown>, name: string): Fault {
   const fault: Fault = {};
   const {
     status,
@@ -160,7 +167,12 @@ export function validateFault(value: unknown, name: string): Fault {
   if (endless !== undefined) {
     fault.endless = requireBoolean(endless, `${name}.endless`);
   }
-  const answersInstead = fault.status !== undefined || fault.body !== undefined || fault.html === true;
+  return fault;
+}
+
+/** Refuses fields that cannot act together: one answers without applying, another applies first. */
+function checkFaultCombination(fault: Fault, name: string): void {
+  const answersInstead = answersWithoutApplying(fault);
   const reshapesAnswer = fault.truncate === true || fault.bodyBytes !== undefined || fault.endless === true;
   const appliesFirst = fault.drop === "after-apply" || fault.slowAfterApplyMs !== undefined || reshapesAnswer;
   if (fault.drop === "before-apply" && (answersInstead || appliesFirst)) {
@@ -181,7 +193,6 @@ export function validateFault(value: unknown, name: string): Fault {
   ) {
     throw new TypeError(`${name}: truncate, bodyBytes and endless each shape the answer; give one of them`);
   }
-  return fault;
 }
 
 /** Whether the fault answers by itself, leaving the request unapplied. */

@@ -42,6 +42,11 @@ export class SimulatorClock {
     return (this.frozenAt ?? Date.now()) + this.offsetMs;
   }
 
+  /** The time as ISO 8601 with Z, as the request log and the control routes report it. */
+  isoNow(): string {
+    return new Date(this.now()).toISOString();
+  }
+
   advance(ms: number): void {
     if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
       throw new RangeError(`advance(ms): ms must be a finite number >= 0, got ${String(ms)}`);

@@ -4,9 +4,9 @@
  * would be rounded by the compiler, the text is parsed losslessly.
  *
  * The first job is the reschedule page's example, verbatim (its backticks are written \u0060 only because
- * this is a template literal). The others vary the shapes the API documents: a
- * running job, a failed job with `failures`, a pending job, a job started by a process with no data plane, and a
- * cancelled job carrying fields the docs do not list (to prove that unknown fields survive).
+ * this is a template literal). The others vary the shapes the API documents: a running job, a failed job with
+ * `failures`, a pending job, a job started by a process with no data plane, and a cancelled job carrying fields
+ * the docs do not list (to prove that unknown fields survive).
  */
 
 /** Ids of the seeded jobs, by what each one is there to show. */

@@ -1,80 +1,18 @@
-import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import {
-  createServer,
-  STATUS_CODES,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
+/**
+ * The simulator's HTTP server: it listens, reads each request's body, hands the request to the control routes
+ * or the API's, and on close stops listening, wakes requests waiting out a fault and cuts open connections.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { parseLossless, stringifyLossless, type LosslessObject, type LosslessValue } from "../common/json";
-import { isJobId, type JobOrder } from "../api/types";
-import {
-  answersWithoutApplying,
-  describeFault,
-  FaultQueues,
-  validateFault,
-  type Fault,
-  type FaultRoute,
-  type RouteMatch,
-} from "./faults";
-import { SIMULATOR_DEFAULTS } from "./defaults";
+import { isAdminPath, serveAdminRequest } from "./admin-routes";
+import { ApiRequestHandler } from "./api-requests";
+import type { Fault, FaultRoute } from "./faults";
+import type { JobOutcome, SimulatorJob } from "./jobs";
+import { loadInitialJobs, resolveSettings, type SimulatorSettings } from "./options";
+import { readBody } from "./request-body";
+import { writeUnexpectedFailure } from "./responses";
+import { SimulatorState } from "./state";
 import type { RecordedRequest, Simulator, SimulatorOptions } from "./types";
-import {
-  JobStore,
-  SimulatorClock,
-  validateJob,
-  type JobListQuery,
-  type JobOutcome,
-  type RunDurations,
-  type SimulatorJob,
-} from "./jobs";
-import { SEED_JOBS_JSON } from "./seed";
-
-/** Request bodies larger than this are refused with 413; the API's bodies are a few bytes. */
-const MAX_BODY_BYTES = 1024 * 1024;
-
-const JOB_ORDERS: readonly JobOrder[] = [
-  "created_at_asc",
-  "created_at_desc",
-  "updated_at_asc",
-  "updated_at_desc",
-];
-
-const ADMIN_PREFIX = "/_simulator";
-
-/** How much padding a grown or endless answer writes at a time. */
-const PADDING_CHUNK_BYTES = 64 * 1024;
-
-interface Settings {
-  host: string;
-  port: number;
-  token: string;
-  frozen: boolean;
-  durations: RunDurations;
-  log: ((line: string) => void) | undefined;
-}
-
-/** What a handler answers; `finish` writes it and records the request. */
-interface Answer {
-  status: number;
-  body: string;
-  contentType?: string;
-  headers?: Record<string, string>;
-  outcome?: "rescheduled" | "skipped_terminal";
-}
-
-/** The API route a path names, before the method is checked. */
-interface ApiRoute {
-  shape: "list" | "job" | "reschedule";
-  method: "GET" | "POST";
-  /** The job id as it appeared in the path, decoded. */
-  jobId?: string;
-}
-
-/** A request being served, not yet answered. */
-type PendingRecord = Omit<RecordedRequest, "status" | "time">;
 
 /**
  * Starts a simulator listening on `options.host`:`options.port` (default 127.0.0.1 and a free port). Resolves
@@ -88,26 +26,31 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return simulator;
 }
 
+/** A timer a request waits on, and how to end its wait early when the simulator closes. */
+interface Sleeper {
+  timer: NodeJS.Timeout;
+  wake: () => void;
+}
+
 class LocalSimulator implements Simulator {
   private readonly server: Server;
-  private readonly clock: SimulatorClock;
-  private readonly store: JobStore;
-  private readonly faultQueues = new FaultQueues();
-  private recorded: RecordedRequest[] = [];
-  private readonly sleepers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
-  private readonly tokenDigest: Buffer;
+  private readonly state: SimulatorState;
+  private readonly apiRequests: ApiRequestHandler;
+  private readonly sleepers = new Set<Sleeper>();
   private closing: Promise<void> | undefined;
   private address = "";
 
   constructor(
-    private readonly settings: Settings,
+    private readonly settings: SimulatorSettings,
     initialJobs: readonly SimulatorJob[],
   ) {
-    this.clock = new SimulatorClock(settings.frozen);
-    this.store = new JobStore(this.clock, settings.durations, initialJobs);
-    this.tokenDigest = digest(settings.token);
+    this.state = new SimulatorState(settings, initialJobs);
+    this.apiRequests = new ApiRequestHandler(this.state, settings.token, {
+      sleep: (ms) => this.sleep(ms),
+      isClosing: () => this.closing !== undefined,
+    });
     this.server = createServer((request, response) => {
-      this.handle(request, response).catch((error: unknown) => this.failUnexpectedly(response, error));
+      this.handle(request, response).catch((error: unknown) => writeUnexpectedFailure(response, error));
     });
   }
 
@@ -120,7 +63,7 @@ class LocalSimulator implements Simulator {
   }
 
   get requests(): RecordedRequest[] {
-    return this.recorded.map((request) => ({ ...request, query: { ...request.query } }));
+    return this.state.requestLog.copies();
   }
 
   writes(): RecordedRequest[] {
@@ -128,46 +71,43 @@ class LocalSimulator implements Simulator {
   }
 
   job(jobId: string): SimulatorJob | undefined {
-    return this.store.get(jobId);
+    return this.state.store.get(jobId);
   }
 
   jobs(): SimulatorJob[] {
-    return this.store.all();
+    return this.state.store.all();
   }
 
   appliedReschedules(jobId?: string): number {
-    return this.store.appliedReschedules(jobId);
+    return this.state.store.appliedReschedules(jobId);
   }
 
   advance(ms: number): void {
-    this.clock.advance(ms);
+    this.state.clock.advance(ms);
   }
 
   now(): number {
-    return this.clock.now();
+    return this.state.clock.now();
   }
 
   setJobOutcome(jobId: string, outcome: JobOutcome): void {
-    this.store.setOutcome(jobId, outcome);
+    this.state.store.setOutcome(jobId, outcome);
   }
 
   addJob(job: SimulatorJob): SimulatorJob {
-    return this.store.add(job);
+    return this.state.store.add(job);
   }
 
   fault(route: FaultRoute, ...faults: Fault[]): void {
-    this.faultQueues.add(route, faults);
+    this.state.faultQueues.add(route, faults);
   }
 
   clearFaults(): void {
-    this.faultQueues.clear();
+    this.state.faultQueues.clear();
   }
 
   reset(): void {
-    this.store.reset();
-    this.faultQueues.clear();
-    this.recorded = [];
-    this.clock.reset();
+    this.state.reset();
   }
 
   async listen(): Promise<void> {
@@ -202,286 +142,17 @@ class LocalSimulator implements Simulator {
       request.socket.destroy();
       return;
     }
-    if (url.pathname === ADMIN_PREFIX || url.pathname.startsWith(`${ADMIN_PREFIX}/`)) {
-      this.handleAdmin(request.method ?? "GET", url, body, response);
+    if (isAdminPath(url.pathname)) {
+      serveAdminRequest(this.state, request.method ?? "GET", url, body, response);
       return;
     }
-    const method = request.method ?? "GET";
-    const authorization = this.checkAuthorization(request.headers.authorization);
-    const pending: PendingRecord = {
-      method,
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      body: body ?? "",
-      authorized: authorization === undefined,
-    };
-    const finish = (answer: Answer): void => this.finish(request, response, url, pending, answer);
-
-    if (authorization !== undefined) {
-      finish(olderError(401, "unauthorized", authorization, { "WWW-Authenticate": "Bearer" }));
-      return;
-    }
-    const route = matchApiRoute(url.pathname);
-    if (route === undefined) {
-      finish(problem(404, `No route for ${method} ${url.pathname}`, url.pathname));
-      return;
-    }
-    if (method !== route.method) {
-      finish({
-        ...problem(405, `${method} is not allowed on ${url.pathname}; use ${route.method}`, url.pathname),
-        headers: { Allow: route.method },
-      });
-      return;
-    }
-    if (body === undefined) {
-      finish(problem(413, `Request body is larger than ${MAX_BODY_BYTES} bytes`, url.pathname));
-      return;
-    }
-
-    const fault = this.faultQueues.take(faultMatch(route));
-    if (fault === undefined) {
-      finish(this.apply(route, url, body));
-      return;
-    }
-    pending.fault = describeFault(fault);
-    if (fault.latencyMs !== undefined && !(await this.sleep(fault.latencyMs))) {
-      return;
-    }
-    if (fault.drop === "before-apply") {
-      this.drop(request, pending);
-      return;
-    }
-    const retryAfter: Record<string, string> =
-      fault.retryAfter === undefined ? {} : { "Retry-After": fault.retryAfter };
-    if (answersWithoutApplying(fault)) {
-      const answer = faultAnswer(fault, url.pathname);
-      finish({ ...answer, headers: { ...answer.headers, ...retryAfter } });
-      return;
-    }
-    const answer = this.apply(route, url, body);
-    if (fault.drop === "after-apply") {
-      this.drop(request, pending);
-      return;
-    }
-    if (fault.slowAfterApplyMs !== undefined && !(await this.sleep(fault.slowAfterApplyMs))) {
-      return;
-    }
-    const grownTo = fault.endless === true ? Infinity : fault.bodyBytes;
-    if (grownTo !== undefined) {
-      const grown = { ...answer, headers: { ...answer.headers, ...retryAfter } };
-      this.finishPadded(request, response, url, pending, grown, grownTo);
-      return;
-    }
-    const cutBody =
-      fault.truncate === true ? answer.body.slice(0, Math.floor(answer.body.length / 2)) : answer.body;
-    finish({ ...answer, body: cutBody, headers: { ...answer.headers, ...retryAfter } });
-  }
-
-  /** Serves an authorized API request for real. */
-  private apply(route: ApiRoute, url: URL, body: string): Answer {
-    const path = url.pathname;
-    if (route.shape === "list") {
-      return this.listJobs(url.searchParams, path);
-    }
-    const jobId = route.jobId ?? "";
-    // Checked as an unknown value so that the refusal below can still quote the string.
-    if (!isJobId(jobId as unknown)) {
-      return problem(400, `job_id must be a UUID, got ${JSON.stringify(jobId.slice(0, 100))}`, path);
-    }
-    if (route.shape === "job") {
-      const job = this.store.get(jobId);
-      return job === undefined
-        ? problem(404, `Job ${jobId} not found`, path)
-        : json(200, stringifyLossless(job));
-    }
-    const force = readForce(body);
-    if (typeof force === "string") {
-      return problem(400, force, path);
-    }
-    const result = this.store.reschedule(jobId, force);
-    if (result === undefined) {
-      return problem(404, `Job ${jobId} not found`, path);
-    }
-    return {
-      ...json(200, stringifyLossless({ outcome: result.outcome, job: result.job })),
-      outcome: result.outcome,
-    };
-  }
-
-  private listJobs(params: URLSearchParams, path: string): Answer {
-    const read = (name: string): string | undefined => params.getAll(name).at(-1);
-    const query: JobListQuery = { order_by: "created_at_desc" };
-    const dataPlaneId = read("data_plane_id");
-    if (dataPlaneId !== undefined) {
-      if (!isJobId(dataPlaneId)) {
-        return problem(400, "Query parameter data_plane_id must be a UUID", path);
-      }
-      query.data_plane_id = dataPlaneId;
-    }
-    const datasetId = read("dataset_id");
-    if (datasetId !== undefined) {
-      if (!/^-?\d{1,30}$/.test(datasetId)) {
-        return problem(400, "Query parameter dataset_id must be an integer", path);
-      }
-      query.dataset_id = BigInt(datasetId).toString();
-    }
-    for (const name of ["state", "type"] as const) {
-      const value = read(name);
-      if (value !== undefined) {
-        if (value === "") {
-          return problem(400, `Query parameter ${name} must not be empty`, path);
-        }
-        query[name] = value;
-      }
-    }
-    const orderBy = read("order_by");
-    if (orderBy !== undefined) {
-      if (!(JOB_ORDERS as readonly string[]).includes(orderBy)) {
-        return problem(400, `Query parameter order_by must be one of ${JOB_ORDERS.join(", ")}`, path);
-      }
-      query.order_by = orderBy as JobOrder;
-    }
-    const perPage = readCount(read("per_page"), SIMULATOR_DEFAULTS.perPage);
-    if (perPage === undefined || perPage < 1) {
-      return problem(400, "Query parameter per_page must be an integer from 1 to 500", path);
-    }
-    if (perPage > SIMULATOR_DEFAULTS.maxPerPage) {
-      return problem(400, `Query parameter per_page must be at most 500, got ${perPage}`, path);
-    }
-    const offset = readCount(read("offset"), 0);
-    if (offset === undefined) {
-      return problem(400, "Query parameter offset must be an integer >= 0", path);
-    }
-    const jobs = this.store.list(query);
-    const page: LosslessObject = {
-      current_page: Math.floor(offset / perPage) + 1,
-      total_pages: Math.ceil(jobs.length / perPage),
-      total_records: jobs.length,
-      records: jobs.slice(offset, offset + perPage),
-    };
-    return json(200, stringifyLossless(page));
-  }
-
-  /** Undefined when the token is right; otherwise the error_description to send (never naming the token). */
-  private checkAuthorization(header: string | undefined): string | undefined {
-    if (header === undefined || header.trim() === "") {
-      return "Missing Authorization header: send Authorization: Bearer <token>";
-    }
-    const match = /^Bearer +(\S+) *$/i.exec(header);
-    if (match?.[1] === undefined) {
-      return "Authorization header must have the form: Bearer <token>";
-    }
-    return timingSafeEqual(digest(match[1]), this.tokenDigest)
-      ? undefined
-      : "The API token is invalid or expired";
-  }
-
-  /** Records the answer; done before it is written, so that a client that has its answer finds the record. */
-  private recordAnswer(url: URL, pending: PendingRecord, answer: Answer): void {
-    const record: RecordedRequest = { ...pending, time: this.isoNow(), status: answer.status };
-    if (answer.outcome !== undefined) {
-      record.outcome = answer.outcome;
-    }
-    this.record(record, url);
-  }
-
-  private finish(
-    request: IncomingMessage,
-    response: ServerResponse,
-    url: URL,
-    pending: PendingRecord,
-    answer: Answer,
-  ): void {
-    this.recordAnswer(url, pending, answer);
-    if (request.socket.destroyed) {
-      return;
-    }
-    const headers: Record<string, string | number> = { ...answer.headers };
-    if (answer.body !== "" || answer.contentType !== undefined) {
-      headers["Content-Type"] = answer.contentType ?? "application/json";
-    }
-    headers["Content-Length"] = Buffer.byteLength(answer.body);
-    response.writeHead(answer.status, headers);
-    response.end(answer.body);
-  }
-
-  /**
-   * Answers like `finish`, with the body's JSON object grown by a `padding` member of "x"s to `bytes` in all,
-   * or without end when `bytes` is Infinity (then without Content-Length). Written chunk by chunk as the
-   * client reads, so the size costs the simulator no memory.
-   */
-  private finishPadded(
-    request: IncomingMessage,
-    response: ServerResponse,
-    url: URL,
-    pending: PendingRecord,
-    answer: Answer,
-    bytes: number,
-  ): void {
-    this.recordAnswer(url, pending, answer);
-    if (request.socket.destroyed) {
-      return;
-    }
-    const { head, tail } = paddingFrame(answer.body);
-    const fixed = Buffer.byteLength(head) + Buffer.byteLength(tail);
-    const padding = Math.max(0, bytes - fixed);
-    const headers: Record<string, string | number> = {
-      ...answer.headers,
-      "Content-Type": answer.contentType ?? "application/json",
-    };
-    if (Number.isFinite(padding)) {
-      headers["Content-Length"] = fixed + padding;
-    }
-    response.writeHead(answer.status, headers);
-    this.writePadding(response, head, padding, tail).catch(() => response.destroy());
-  }
-
-  private async writePadding(
-    response: ServerResponse,
-    head: string,
-    padding: number,
-    tail: string,
-  ): Promise<void> {
-    const chunk = Buffer.alloc(PADDING_CHUNK_BYTES, "x");
-    const open = (): boolean => !response.destroyed && this.closing === undefined;
-    response.write(head);
-    let left = padding;
-    while (left > 0 && open()) {
-      const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
-      left -= piece.length;
-      if (!response.write(piece)) {
-        await drainedOrClosed(response);
-      }
-    }
-    if (open()) {
-      response.end(tail);
-    }
-  }
-
-  private drop(request: IncomingMessage, pending: PendingRecord): void {
-    this.record({ ...pending, time: this.isoNow(), status: "dropped" }, undefined);
-    request.socket.destroy();
-  }
-
-  private record(record: RecordedRequest, url: URL | undefined): void {
-    this.recorded.push(record);
-    if (this.settings.log !== undefined) {
-      const target = url === undefined ? record.path : `${url.pathname}${url.search}`;
-      const parts = [record.method, target, String(record.status)];
-      if (record.outcome !== undefined) {
-        parts.push(record.outcome);
-      }
-      if (record.fault !== undefined) {
-        parts.push(`[fault: ${record.fault}]`);
-      }
-      this.settings.log(parts.join(" "));
-    }
+    await this.apiRequests.serve(request, response, url, body);
   }
 
   /** Waits real time; resolves false when the simulator closed meanwhile (the connection is gone). */
   private sleep(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const sleeper = {
+      const sleeper: Sleeper = {
         timer: setTimeout(() => {
           this.sleepers.delete(sleeper);
           resolve(this.closing === undefined);
@@ -491,383 +162,4 @@ class LocalSimulator implements Simulator {
       this.sleepers.add(sleeper);
     });
   }
-
-  private isoNow(): string {
-    return new Date(this.clock.now()).toISOString();
-  }
-
-  private failUnexpectedly(response: ServerResponse, error: unknown): void {
-    if (response.headersSent || response.destroyed) {
-      response.destroy();
-      return;
-    }
-    const detail = `Simulator error: ${error instanceof Error ? error.message : String(error)}`;
-    const answer = problem(500, detail, "");
-    response.writeHead(500, { "Content-Type": "application/json" });
-    response.end(answer.body);
-  }
-
-  /** The test hooks over HTTP, for a simulator in another process. No auth, not recorded, not logged. */
-  private handleAdmin(method: string, url: URL, body: string | undefined, response: ServerResponse): void {
-    let answer: Answer;
-    try {
-      answer = this.admin(method, url.pathname.slice(ADMIN_PREFIX.length), body);
-    } catch (error) {
-      answer = problem(400, error instanceof Error ? error.message : String(error), url.pathname);
-    }
-    response.writeHead(answer.status, {
-      "Content-Type": "application/json",
-      "Content-Length": Buffer.byteLength(answer.body),
-      ...answer.headers,
-    });
-    response.end(answer.body);
-  }
-
-  private admin(method: string, path: string, body: string | undefined): Answer {
-    const instance = `${ADMIN_PREFIX}${path}`;
-    const route = `${method} ${path.replace(/^\/jobs\/[^/]+$/, "/jobs/{job_id}")}`;
-    const input = (): LosslessObject => readAdminBody(body);
-    switch (route) {
-      case "GET /requests":
-        return json(200, JSON.stringify({ requests: this.recorded }));
-      case "GET /jobs":
-        return json(
-          200,
-          stringifyLossless({
-            jobs: this.store.all().map((job) => ({
-              job,
-              applied_reschedules: this.store.appliedReschedules(job.job_id),
-            })),
-            applied_reschedules: this.store.appliedReschedules(),
-          }),
-        );
-      case "POST /jobs": {
-        const job = this.store.add(validateJob(input(), "job"));
-        return json(200, stringifyLossless({ job }));
-      }
-      case "GET /jobs/{job_id}": {
-        const jobId = decodeURIComponent(path.slice("/jobs/".length));
-        const job = this.store.get(jobId);
-        if (job === undefined) {
-          return problem(404, `Job ${jobId} not found`, instance);
-        }
-        return json(
-          200,
-          stringifyLossless({ job, applied_reschedules: this.store.appliedReschedules(jobId) }),
-        );
-      }
-      case "POST /advance": {
-        const { ms } = input();
-        if (typeof ms !== "number") {
-          throw new TypeError('advance needs {"ms": <milliseconds>}');
-        }
-        this.clock.advance(ms);
-        return json(200, JSON.stringify({ now: this.isoNow() }));
-      }
-      case "POST /faults": {
-        const { route: faultRoute, faults, fault } = input();
-        const list = faults ?? (fault === undefined ? undefined : [fault]);
-        if (!Array.isArray(list)) {
-          throw new TypeError('faults needs {"route": "...", "faults": [{...}, ...]}');
-        }
-        this.faultQueues.add(
-          faultRoute as FaultRoute,
-          list.map((item, index) => validateFault(item, `faults[${index}]`)),
-        );
-        return json(200, JSON.stringify({ queued: this.faultQueues.pending() }));
-      }
-      case "DELETE /faults":
-        this.faultQueues.clear();
-        return json(200, JSON.stringify({ queued: 0 }));
-      case "POST /outcome": {
-        const { job_id: jobId, ...outcome } = input();
-        if (typeof jobId !== "string") {
-          throw new TypeError(
-            'outcome needs {"job_id": "...", "state": "completed" | "failed", "message"?: "..."}',
-          );
-        }
-        this.store.setOutcome(jobId, outcome as unknown as JobOutcome);
-        return json(200, JSON.stringify({ job_id: jobId, outcome }));
-      }
-      case "POST /reset":
-        this.reset();
-        return json(200, JSON.stringify({ reset: true }));
-      default:
-        return problem(404, `No simulator control route ${method} ${instance}`, instance);
-    }
-  }
-}
-
-function digest(text: string): Buffer {
-  return createHash("sha256").update(text, "utf8").digest();
-}
-
-function matchApiRoute(pathname: string): ApiRoute | undefined {
-  const segments = pathname.split("/").slice(1);
-  if (segments[0] !== "jobs") {
-    return undefined;
-  }
-  if (segments.length === 1) {
-    return { shape: "list", method: "GET" };
-  }
-  const rawId = segments[1] ?? "";
-  let jobId: string;
-  try {
-    jobId = decodeURIComponent(rawId);
-  } catch {
-    jobId = rawId;
-  }
-  if (segments.length === 2) {
-    return { shape: "job", method: "GET", jobId };
-  }
-  if (segments.length === 3 && segments[2] === "reschedule") {
-    return { shape: "reschedule", method: "POST", jobId };
-  }
-  return undefined;
-}
-
-function faultMatch(route: ApiRoute): RouteMatch {
-  switch (route.shape) {
-    case "list":
-      return { template: "GET /jobs" };
-    case "job":
-      return { template: "GET /jobs/{job_id}", jobId: (route.jobId ?? "").toLowerCase() };
-    case "reschedule":
-      return { template: "POST /jobs/{job_id}/reschedule", jobId: (route.jobId ?? "").toLowerCase() };
-  }
-}
-
-/** `force` from a reschedule body, or the 400 detail explaining why the body is refused. */
-function readForce(body: string): boolean | string {
-  if (body.trim() === "") {
-    return false;
-  }
-  let parsed: LosslessValue;
-  try {
-    parsed = parseLossless(body);
-  } catch (error) {
-    return `Request body is not valid JSON: ${(error as Error).message}`;
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    return 'Request body must be a JSON object such as {"force": true}';
-  }
-  const force = parsed.force;
-  if (force !== undefined && typeof force !== "boolean") {
-    return "force must be a boolean";
-  }
-  return force ?? false;
-}
-
-function readCount(text: string | undefined, fallback: number): number | undefined {
-  if (text === undefined) {
-    return fallback;
-  }
-  return /^\d{1,15}$/.test(text) ? Number(text) : undefined;
-}
-
-function readAdminBody(body: string | undefined): LosslessObject {
-  if (body === undefined) {
-    throw new TypeError(`Request body is larger than ${MAX_BODY_BYTES} bytes`);
-  }
-  const parsed = body.trim() === "" ? {} : parseLossless(body);
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new TypeError("Request body must be a JSON object");
-  }
-  return parsed;
-}
-
-/** The whole body as text, or undefined when it is larger than MAX_BODY_BYTES (the rest is drained). */
-async function readBody(request: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of request) {
-      const buffer = chunk as Buffer;
-      size += buffer.length;
-      if (size <= MAX_BODY_BYTES) {
-        chunks.push(buffer);
-      }
-    }
-  } catch {
-    // The client went away mid-body; what arrived is recorded, the answer will go nowhere.
-  }
-  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString("utf8");
-}
-
-/** What a padded answer sends around its padding: the JSON object opened up to a `padding` string, and its end. */
-function paddingFrame(body: string): { head: string; tail: string } {
-  const object = body.trim();
-  if (!object.startsWith("{") || !object.endsWith("}")) {
-    throw new Error("only a JSON object answer can be padded");
-  }
-  const open = object.slice(0, -1);
-  return { head: `${open}${open.trim() === "{" ? "" : ","}"padding":"`, tail: '"}' };
-}
-
-function drainedOrClosed(response: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      response.off("drain", done);
-      response.off("close", done);
-      resolve();
-    };
-    response.on("drain", done);
-    response.on("close", done);
-  });
-}
-
-function json(status: number, body: string): Answer {
-  return { status, body, contentType: "application/json" };
-}
-
-function title(status: number): string {
-  return STATUS_CODES[status] ?? "Error";
-}
-
-/** The API's structured error body: `{type, title, status, detail, instance, logId}`. */
-function problem(status: number, detail: string, instance: string): Answer {
-  const body = {
-    type: title(status)
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, "_"),
-    title: title(status),
-    status,
-    detail,
-    instance,
-    logId: randomUUID(),
-  };
-  return json(status, JSON.stringify(body));
-}
-
-/** The API's older error body: `{error, error_description}`. */
-function olderError(
-  status: number,
-  error: string,
-  description: string,
-  headers: Record<string, string>,
-): Answer {
-  return { ...json(status, JSON.stringify({ error, error_description: description })), headers };
-}
-
-function faultAnswer(fault: Fault, path: string): Answer {
-  if (fault.html === true) {
-    const status = fault.status ?? 502;
-    const heading = `${status} ${title(status)}`;
-    return {
-      status,
-      body:
-        fault.body ??
-        `<html>\r\n<head><title>${heading}</title></head>\r\n<body>\r\n<center><h1>${heading}</h1></center>\r\n` +
-          `<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
-      contentType: fault.contentType ?? "text/html",
-    };
-  }
-  const status = fault.status ?? 200;
-  if (fault.body !== undefined) {
-    const looksLikeJson = /^\s*[[{]/.test(fault.body);
-    const answer: Answer = { status, body: fault.body };
-    const contentType =
-      fault.contentType ??
-      (looksLikeJson ? "application/json" : fault.body === "" ? undefined : "text/plain; charset=utf-8");
-    if (contentType !== undefined) {
-      answer.contentType = contentType;
-    }
-    return answer;
-  }
-  if (status === 204 || status === 304) {
-    return { status, body: "" };
-  }
-  if (status === 401) {
-    return olderError(401, "unauthorized", "The API token is invalid or expired", {
-      "WWW-Authenticate": "Bearer",
-    });
-  }
-  return problem(status, `${title(status)} (fault injected by the simulator)`, path);
-}
-
-function resolveSettings(options: SimulatorOptions): Settings {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError("startSimulator: options must be an object");
-  }
-  const host = options.host ?? SIMULATOR_DEFAULTS.host;
-  if (typeof host !== "string" || host === "") {
-    throw new TypeError("startSimulator: options.host must be a non-empty string");
-  }
-  const port = options.port ?? SIMULATOR_DEFAULTS.port;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new TypeError(
-      `startSimulator: options.port must be an integer from 0 to 65535, got ${String(port)}`,
-    );
-  }
-  const token = options.token ?? SIMULATOR_DEFAULTS.token;
-  if (typeof token !== "string" || !/^\S+$/.test(token)) {
-    // The value is not echoed: it is a secret even when it is wrong.
-    throw new TypeError("startSimulator: options.token must be a non-empty string without whitespace");
-  }
-  const durations: RunDurations = {
-    pendingMs: options.durations?.pendingMs ?? SIMULATOR_DEFAULTS.durations.pendingMs,
-    runningMs: options.durations?.runningMs ?? SIMULATOR_DEFAULTS.durations.runningMs,
-  };
-  for (const [name, ms] of Object.entries(durations)) {
-    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-      throw new TypeError(`startSimulator: options.durations.${name} must be a number of milliseconds >= 0`);
-    }
-  }
-  if (options.log !== undefined && typeof options.log !== "function") {
-    throw new TypeError("startSimulator: options.log must be a function");
-  }
-  return { host, port, token, frozen: options.frozen === true, durations, log: options.log };
-}
-
-async function loadInitialJobs(options: SimulatorOptions): Promise<SimulatorJob[]> {
-  if (options.jobs === undefined && options.seedFile === undefined) {
-    return jobsFromSeedText(SEED_JOBS_JSON, "the built-in seed");
-  }
-  const jobs: SimulatorJob[] = [];
-  if (options.seedFile !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(options.seedFile, "utf8");
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw new Error(`startSimulator: cannot read options.seedFile ${options.seedFile} (${reason})`);
-    }
-    jobs.push(...jobsFromSeedText(text, options.seedFile));
-  }
-  if (options.jobs !== undefined) {
-    if (!Array.isArray(options.jobs)) {
-      throw new TypeError("startSimulator: options.jobs must be an array of jobs");
-    }
-    options.jobs.forEach((job, index) => jobs.push(validateJob(job, `options.jobs[${index}]`)));
-  }
-  return jobs;
-}
-
-/**
- * Jobs from seed text: an array of jobs, a `GET /jobs` page (`records`), `{jobs: [...]}`, a reschedule
- * response (`{job}`) or one job.
- */
-export function jobsFromSeedText(text: string, source: string): SimulatorJob[] {
-  let parsed: LosslessValue;
-  try {
-    parsed = parseLossless(text.replace(/^\uFEFF/, ""));
-  } catch (error) {
-    throw new SyntaxError(`${source} is not valid JSON: ${(error as Error).message}`);
-  }
-  let items: LosslessValue[];
-  if (Array.isArray(parsed)) {
-    items = parsed;
-  } else if (parsed !== null && typeof parsed === "object") {
-    const list = parsed.records ?? parsed.jobs;
-    if (Array.isArray(list)) {
-      items = list;
-    } else if (parsed.job !== undefined && parsed.job_id === undefined) {
-      items = [parsed.job];
-    } else {
-      items = [parsed];
-    }
-  } else {
-    throw new TypeError(`${source} must hold a job, an array of jobs, or an object with "records" or "jobs"`);
-  }
-  return items.map((item, index) => validateJob(item, `${source}[${index}]`));
 }

@@ -1,4 +1,7 @@
-/** The simulator's public types, apart from index.ts so that server.ts can use them without an import cycle. */
+/**
+ * The simulator's public types, apart from index.ts so that the modules index.ts exports from can use them
+ * without an import cycle.
+ */
 import type { Fault, FaultRoute } from "./faults";
 import type { JobOutcome, SimulatorJob } from "./jobs";
 
