@@ -710,6 +710,17 @@ async function measurePolling(token: string, results: BenchResults): Promise<voi
   }
 }
 
+/** Seeds `count` jobs like the reschedule page's example job, each with a job id of the bench's. */
+function seedJobs(sim: Simulator, count: number): void {
+  const seedJob = sim.job(SEEDED_JOB_IDS.completed);
+  if (seedJob === undefined) {
+    throw new Error("the simulator no longer seeds the reschedule page's example job");
+  }
+  for (let index = 0; index < count; index++) {
+    sim.addJob({ ...seedJob, job_id: benchJobId(index) });
+  }
+}
+
 /** Writes a results file the way `npm run lint` (prettier --check) expects it. */
 async function writeFormatted(file: string, text: string): Promise<void> {
   const config = (await prettier.resolveConfig(file)) ?? {};
@@ -753,20 +764,18 @@ async function replaceSection<K extends "client" | "plugin">(
 async function measureClientOnly(write: boolean): Promise<void> {
   const token = distinctiveToken("bench");
   const sim = await startSimulator({ frozen: true, token });
-  const seedJob = sim.job(SEEDED_JOB_IDS.completed);
-  if (seedJob === undefined) {
-    throw new Error("the simulator no longer seeds the reschedule page's example job");
-  }
-  sim.addJob({ ...seedJob, job_id: benchJobId(0) });
-  const proxy = await startApiProxy(sim.url);
+  let proxy: ApiProxy | undefined;
+  let loadSampler: NodeJS.Timeout | undefined;
   const loadAverages: number[] = [os.loadavg()[0] ?? 0];
-  const loadSampler = setInterval(() => loadAverages.push(os.loadavg()[0] ?? 0), 5_000);
   let client: ClientResults;
   try {
+    seedJobs(sim, 1);
+    proxy = await startApiProxy(sim.url);
+    loadSampler = setInterval(() => loadAverages.push(os.loadavg()[0] ?? 0), 5_000);
     client = await measureClient(sim.url, proxy, token, progress);
   } finally {
     clearInterval(loadSampler);
-    await proxy.close();
+    await proxy?.close();
     await sim.close();
   }
   const loadAverage = summarize(loadAverages);
@@ -792,24 +801,21 @@ async function measurePluginOnly(options: BenchOptions): Promise<void> {
   await ensurePulumiCli({ showProgress: true });
   const token = distinctiveToken("bench");
   const sim = await startSimulator({ frozen: true, token });
-  const seedJob = sim.job(SEEDED_JOB_IDS.completed);
-  if (seedJob === undefined) {
-    throw new Error("the simulator no longer seeds the reschedule page's example job");
-  }
-  for (let index = 0; index < Math.max(0, ...counts); index++) {
-    sim.addJob({ ...seedJob, job_id: benchJobId(index) });
-  }
-  const proxy = await startApiProxy(sim.url);
-  const bench = new Bench(sim, proxy, token);
+  let proxy: ApiProxy | undefined;
+  let bench: Bench | undefined;
+  let loadSampler: NodeJS.Timeout | undefined;
   const loadAverages: number[] = [os.loadavg()[0] ?? 0];
-  const loadSampler = setInterval(() => loadAverages.push(os.loadavg()[0] ?? 0), 10_000);
   let measured: Omit<PluginResults, "measuredBy">;
   try {
+    seedJobs(sim, Math.max(0, ...counts));
+    proxy = await startApiProxy(sim.url);
+    bench = new Bench(sim, proxy, token);
+    loadSampler = setInterval(() => loadAverages.push(os.loadavg()[0] ?? 0), 10_000);
     measured = await measurePlugin(bench, sim, counts, options.runs);
   } finally {
     clearInterval(loadSampler);
-    await bench.disposeAll();
-    await proxy.close();
+    await bench?.disposeAll();
+    await proxy?.close();
     await sim.close();
   }
   const loadAverage = summarize(loadAverages);
@@ -864,20 +870,8 @@ async function main(): Promise<void> {
   const machine = await describeMachine(cliDir);
   const token = distinctiveToken("bench");
 
-  const sim = await startSimulator({ frozen: true, token });
-  const seedJob = sim.job(SEEDED_JOB_IDS.completed);
-  if (seedJob === undefined) {
-    throw new Error("the simulator no longer seeds the reschedule page's example job");
-  }
-  for (let index = 0; index < Math.max(...options.counts, FOOTPRINT_COUNT); index++) {
-    sim.addJob({ ...seedJob, job_id: benchJobId(index) });
-  }
-  const proxy = await startApiProxy(sim.url);
-  const bench = new Bench(sim, proxy, token);
   // Another workload on the machine skews every timing: the load average, sampled through the run, shows one.
   const loadAverages: number[] = [];
-  const loadSampler = setInterval(() => loadAverages.push(os.loadavg()[0] ?? 0), 10_000);
-  const growthDir = await fs.mkdtemp(path.join(E2E_ROOT, "bench-growth-"));
 
   const results: BenchResults = {
     mode: options.mode,
@@ -908,7 +902,21 @@ async function main(): Promise<void> {
     polling: undefined,
   };
 
+  // Everything started here is stopped in `finally`, also when a later start fails: any of it left running would
+  // keep Node.js alive after the failure is reported.
+  const sim = await startSimulator({ frozen: true, token });
+  let proxy: ApiProxy | undefined;
+  let bench: Bench | undefined;
+  let loadSampler: NodeJS.Timeout | undefined;
+  let growthDir: string | undefined;
   try {
+    seedJobs(sim, Math.max(...options.counts, FOOTPRINT_COUNT));
+    proxy = await startApiProxy(sim.url);
+    bench = new Bench(sim, proxy, token);
+    loadSampler = setInterval(() => loadAverages.push(os.loadavg()[0] ?? 0), 10_000);
+    // Under .e2e/, inside the repository so that the copy resolves its node_modules; a fresh clone has no .e2e/.
+    await fs.mkdir(E2E_ROOT, { recursive: true });
+    growthDir = await fs.mkdtemp(path.join(E2E_ROOT, "bench-growth-"));
     const growth = await providerTextGrowth(REPO_ROOT, growthDir);
     const { shimText, ...growthFigures } = growth;
     results.footprint.growth = growthFigures;
@@ -952,10 +960,12 @@ async function main(): Promise<void> {
     await measurePolling(token, results);
   } finally {
     clearInterval(loadSampler);
-    await bench.disposeAll();
-    await proxy.close();
+    await bench?.disposeAll();
+    await proxy?.close();
     await sim.close();
-    await fs.rm(growthDir, { recursive: true, force: true });
+    if (growthDir !== undefined) {
+      await fs.rm(growthDir, { recursive: true, force: true });
+    }
   }
 
   results.totalSeconds = (performance.now() - startedAt) / 1_000;
@@ -971,14 +981,34 @@ async function main(): Promise<void> {
   progress(`done in ${(results.totalSeconds / 60).toFixed(1)} min`);
 }
 
+/**
+ * How long a failed run may still take to exit once it has reported the failure. Everything it started is
+ * stopped by then, so the process ends at once; if something still holds it open, the run says what and ends.
+ */
+const EXIT_GRACE_MS = 10_000;
+
+function exitAfterFailure(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => {
+    // stdout and stderr are open to the end; anything else is what the run failed to stop.
+    const holders = process
+      .getActiveResourcesInfo()
+      .filter((kind) => kind !== "TTYWrap" && kind !== "PipeWrap");
+    process.stderr.write(
+      `bench: still running ${EXIT_GRACE_MS / 1_000} s after failing, held open by ${holders.join(", ")}; exiting\n`,
+    );
+    process.exit(code);
+  }, EXIT_GRACE_MS).unref();
+}
+
 main().catch((error: unknown) => {
   if (error instanceof BenchUsageError) {
     process.stderr.write(`bench: ${error.message}\n\n${USAGE}\n`);
-    process.exitCode = 2;
+    exitAfterFailure(2);
     return;
   }
   process.stderr.write(
     `bench: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );
-  process.exitCode = 1;
+  exitAfterFailure(1);
 });
