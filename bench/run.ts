@@ -42,17 +42,17 @@ import {
   yamlProgramText,
   type ProgramKind,
 } from "./programs";
-import {
-  renderMarkdown,
-  type BenchResults,
-  type ClientResults,
-  type Compared,
-  type Machine,
-  type PluginCompared,
-  type PluginResults,
-  type SideBySide,
-  type Versus,
-} from "./report";
+import type {
+  BenchResults,
+  ClientResults,
+  Compared,
+  Machine,
+  PluginCompared,
+  PluginResults,
+  SideBySide,
+  Versus,
+} from "./figures";
+import { renderMarkdown } from "./report";
 import { formatSummary, pairedRatios, summarize } from "./stats";
 
 interface BenchOptions {
