@@ -1,6 +1,6 @@
 /**
- * The benchmark's figures as bench/results.json holds them, and the goals they are measured against (bench/report.ts
- * renders both as bench/results.md).
+ * The benchmark's figures as bench/results.json holds them, and the goals they are measured against; report.ts
+ * renders both as bench/results.md.
  */
 import type { ProviderTextGrowth, ResourceFootprint } from "./footprint";
 import type { PluginStartResults } from "./plugin-start";

@@ -45,6 +45,11 @@ export function resourceFootprint(resources: readonly StateResource[]): Resource
   };
 }
 
+/** How often `secret` appears in `text`: a stack export must hold the API token nowhere. */
+export function occurrences(text: string, secret: string): number {
+  return text.split(secret).length - 1;
+}
+
 export interface TextGrowth {
   /** Bytes of the serialized provider text. */
   before: number;
