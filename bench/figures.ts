@@ -153,7 +153,7 @@ export interface BenchResults {
     storedEqualsInProcess: boolean | undefined;
   };
   client: ClientResults | undefined;
-  /** Absent from a results.json written before the plugin was measured. */
+  /** Optional, so that a results.json without section 6 still renders. */
   plugin?: PluginResults | undefined;
   polling: PollingResults | undefined;
 }
