@@ -111,6 +111,8 @@ export async function providerTextGrowth(repoRoot: string, workDir: string): Pro
   await fs.cp(libDir, grownLib, { recursive: true });
   const addition = `\nfunction grownFeature() {\n  return [\n${bulk(100_000)}\n  ];\n}\nexports.grownFeature = grownFeature;\n`;
   for (const file of ["provider.js", "client.js"]) {
+    // appendFile would make a missing file and grow nothing: the files must be where the build puts them.
+    await fs.access(path.join(grownLib, file));
     await fs.appendFile(path.join(grownLib, file), addition);
   }
   // JobRerun stores a fixed text (lib/shim.js) rather than a serialized closure; read it from each copy.

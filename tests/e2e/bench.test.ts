@@ -87,7 +87,7 @@ describe("e2e: npm run bench on a fresh clone, a section failing", function () {
   let end: BenchEnd;
 
   before(async () => {
-    if (!existsSync(path.join(REPO_ROOT, "lib", "shim.js"))) {
+    if (!existsSync(path.join(REPO_ROOT, "lib", "index.js"))) {
       throw new Error("no lib/: run `npm run build` first");
     }
     checkout = await copyOfThisCheckout("narrative-bench-checkout-");
