@@ -8,7 +8,7 @@ import fetch from "node-fetch";
 import { NarrativeJobsClient } from "../provider/api/client";
 import type { ApiProxy } from "./api-proxy";
 import { benchJobId } from "./programs";
-import type { ClientResults } from "./report";
+import type { ClientResults } from "./figures";
 import { pairedRatios, summarize } from "./stats";
 
 export const CLIENT_CALLS = 1_000;

@@ -45,6 +45,11 @@ export function resourceFootprint(resources: readonly StateResource[]): Resource
   };
 }
 
+/** How often `secret` appears in `text`: a stack export must hold the API token nowhere. */
+export function occurrences(text: string, secret: string): number {
+  return text.split(secret).length - 1;
+}
+
 export interface TextGrowth {
   /** Bytes of the serialized provider text. */
   before: number;
@@ -83,13 +88,18 @@ async function serializedProvider(provider: unknown): Promise<string> {
   return (await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })).text;
 }
 
-/** The bytes of `dir/*.js`: the compiled implementation (the simulator, in a folder of its own, left out). */
+/**
+ * The bytes of the .js files below `dir`: the compiled implementation. The applications beside it (the simulator
+ * and the command-line tool, which no provider loads) are left out.
+ */
 async function jsBytes(dir: string): Promise<number> {
-  const entries = await fs.readdir(dir, { withFileTypes: true });
+  const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true });
   let total = 0;
   for (const entry of entries) {
-    if (entry.isFile() && entry.name.endsWith(".js")) {
-      total += (await fs.stat(path.join(dir, entry.name))).size;
+    const file = path.join(entry.parentPath, entry.name);
+    const top = path.relative(dir, file).split(path.sep)[0];
+    if (entry.isFile() && entry.name.endsWith(".js") && top !== "simulator" && top !== "cli") {
+      total += (await fs.stat(file)).size;
     }
   }
   return total;
@@ -106,6 +116,8 @@ export async function providerTextGrowth(repoRoot: string, workDir: string): Pro
   await fs.cp(libDir, grownLib, { recursive: true });
   const addition = `\nfunction grownFeature() {\n  return [\n${bulk(100_000)}\n  ];\n}\nexports.grownFeature = grownFeature;\n`;
   for (const file of ["hosts/dynamic/provider.js", "api/client.js"]) {
+    // appendFile would make a missing file and grow nothing: the files must be where the build puts them.
+    await fs.access(path.join(grownLib, file));
     await fs.appendFile(path.join(grownLib, file), addition);
   }
   // JobRerun stores a fixed text (lib/hosts/dynamic/provider-text.js) rather than a serialized closure; read it from each copy.

@@ -11,6 +11,7 @@ import { existsSync, promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
+import { copyOfThisCheckout } from "../support/e2e";
 
 describe("e2e: npm run plugin-tarball from a clone", function () {
   this.timeout(300_000);
@@ -20,7 +21,7 @@ describe("e2e: npm run plugin-tarball from a clone", function () {
 
   before(async () => {
     outDir = await fs.mkdtemp(path.join(os.tmpdir(), "narrative-plugin-build-"));
-    checkout = await copyOfThisCheckout();
+    checkout = await copyOfThisCheckout("narrative-plugin-build-checkout-");
   });
 
   after(async () => {
@@ -74,25 +75,3 @@ describe("e2e: npm run plugin-tarball from a clone", function () {
     expect(await fs.readdir(outDir)).to.deep.equal(before);
   });
 });
-
-/**
- * A copy of this checkout as a clone of its next commit would hold it: the tracked files and the new ones git
- * does not ignore (no lib/, no .cache/), with node_modules a link to this checkout's, as `npm ci` would make it.
- */
-async function copyOfThisCheckout(): Promise<string> {
-  const copy = await fs.mkdtemp(path.join(os.tmpdir(), "narrative-plugin-build-checkout-"));
-  const listed = await runCommand("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
-    cwd: REPO_ROOT,
-  });
-  for (const file of listed.stdout.split("\0").filter((name) => name !== "")) {
-    const from = path.join(REPO_ROOT, file);
-    // A tracked file deleted in the working tree is not part of the next commit.
-    if (existsSync(from)) {
-      await fs.mkdir(path.dirname(path.join(copy, file)), { recursive: true });
-      // copyFile keeps the mode: scripts/plugin-tarball stays executable.
-      await fs.copyFile(from, path.join(copy, file));
-    }
-  }
-  await fs.symlink(path.join(REPO_ROOT, "node_modules"), path.join(copy, "node_modules"), "dir");
-  return copy;
-}

@@ -3,10 +3,12 @@
  * need them: reading stored figures, waiting on what a running command causes, and sequencing cases.
  */
 import * as diagnosticsChannel from "node:diagnostics_channel";
-import { promises as fs } from "node:fs";
+import { existsSync, promises as fs } from "node:fs";
 import type { IncomingMessage } from "node:http";
+import * as os from "node:os";
+import * as path from "node:path";
 import { outputsFromState, type StoredOutputs } from "../../provider/jobrerun/decisions";
-import type { StateResource } from "../../scripts/pulumi-harness";
+import { REPO_ROOT, runCommand, type StateResource } from "../../scripts/pulumi-harness";
 
 /** A JobRerun's outputs as the state stores them, read as flat figures (status merged in, job parsed). */
 export function storedFigures(resource: StateResource | undefined): Record<string, unknown> {
@@ -197,4 +199,26 @@ export class RequestArrivals {
     diagnosticsChannel.unsubscribe(REQUEST_START_CHANNEL, this.listener);
     this.watchers.clear();
   }
+}
+
+/**
+ * A copy of this checkout as a clone of its next commit would hold it: the tracked files and the new ones git
+ * does not ignore (no lib/, no .cache/), with node_modules a link to this checkout's, as `npm ci` would make it.
+ */
+export async function copyOfThisCheckout(prefix: string): Promise<string> {
+  const copy = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  const listed = await runCommand("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: REPO_ROOT,
+  });
+  for (const file of listed.stdout.split("\0").filter((name) => name !== "")) {
+    const from = path.join(REPO_ROOT, file);
+    // A tracked file deleted in the working tree is not part of the next commit.
+    if (existsSync(from)) {
+      await fs.mkdir(path.dirname(path.join(copy, file)), { recursive: true });
+      // copyFile keeps the mode: scripts/plugin-tarball stays executable.
+      await fs.copyFile(from, path.join(copy, file));
+    }
+  }
+  await fs.symlink(path.join(REPO_ROOT, "node_modules"), path.join(copy, "node_modules"), "dir");
+  return copy;
 }
