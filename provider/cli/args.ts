@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { formatDuration, parseDuration } from "../common/duration";
-import { JOB_ORDERS, type JobOrder } from "../api/types";
+import { EXAMPLE_JOB_ID, isJobId, JOB_ORDERS, type JobOrder } from "../api/types";
 import { DEFAULT_WAIT_TIMEOUT_MS, MAX_WAIT_TIMEOUT_MS } from "../jobrerun/inputs";
 import { CliUsageError } from "./exit-codes";
 
@@ -69,8 +69,6 @@ const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
   wait: ["for", "timeout"],
 };
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Reads `narrative-jobs` arguments (without `node` and the script). Throws CliUsageError. */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   refuseTokenArgument(argv, commandIn(argv));
@@ -107,6 +105,21 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (values.help === true) {
     return { kind: "help", command: name };
   }
+  refuseForeignOptions(tokens, name);
+  if (values.version === true) {
+    throw new CliUsageError("--version takes no command: run `narrative-jobs --version`", name);
+  }
+  return { kind: "run", common: commonOptions(values, name), command: commandOf(name, operands, values) };
+}
+
+type ParsedValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>["values"];
+/** The tokens parseArgs reads, as far as the option check needs them. */
+type ParsedTokens = readonly (
+  { kind: "option"; name: string; rawName: string } | { kind: "positional" | "option-terminator" }
+)[];
+
+/** An option of another command is refused, naming the commands it belongs to. */
+function refuseForeignOptions(tokens: ParsedTokens, name: CommandName): void {
   for (const token of tokens) {
     if (token.kind === "option" && !isAllowed(name, token.name as OptionName)) {
       const owners = COMMAND_NAMES.filter((command) =>
@@ -118,10 +131,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       );
     }
   }
-  if (values.version === true) {
-    throw new CliUsageError("--version takes no command: run `narrative-jobs --version`", name);
-  }
+}
 
+function commonOptions(values: ParsedValues, name: CommandName): CommonOptions {
   const common: CommonOptions = { json: values.json === true };
   if (values["api-url"] !== undefined) {
     common.apiUrl = values["api-url"];
@@ -132,7 +144,11 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     }
     common.tokenFile = values["token-file"];
   }
+  return common;
+}
 
+/** The command with its operands and options checked. */
+function commandOf(name: CommandName, operands: string[], values: ParsedValues): Command {
   const expected = name === "list" ? 0 : 1;
   if (operands.length !== expected) {
     throw new CliUsageError(
@@ -145,26 +161,18 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   const jobId = operands[0] ?? "";
   switch (name) {
     case "get":
-      return { kind: "run", common, command: { name, jobId: checkJobId(jobId, name) } };
+      return { name, jobId: checkJobId(jobId, name) };
     case "reschedule":
-      return {
-        kind: "run",
-        common,
-        command: { name, jobId: checkJobId(jobId, name), force: values["no-force"] !== true },
-      };
+      return { name, jobId: checkJobId(jobId, name), force: values["no-force"] !== true };
     case "wait":
       return {
-        kind: "run",
-        common,
-        command: {
-          name,
-          jobId: checkJobId(jobId, name),
-          waitFor: waitFor(values.for),
-          timeoutMs: waitTimeout(values.timeout),
-        },
+        name,
+        jobId: checkJobId(jobId, name),
+        waitFor: waitFor(values.for),
+        timeoutMs: waitTimeout(values.timeout),
       };
     case "list":
-      return { kind: "run", common, command: { name, ...listOptions(values) } };
+      return { name, ...listOptions(values) };
   }
 }
 
@@ -215,9 +223,9 @@ function isAllowed(command: CommandName, option: OptionName): boolean {
 }
 
 function checkJobId(text: string, command: CommandName): string {
-  if (!UUID_PATTERN.test(text)) {
+  if (!isJobId(text)) {
     throw new CliUsageError(
-      `the job id must be a job's UUID, such as 2a5b9ad7-dc8f-47bb-8e62-843a38f8054c; got ${shown(text)}. ` +
+      `the job id must be a job's UUID, such as ${EXAMPLE_JOB_ID}; got ${shown(text)}. ` +
         "Nothing was sent.",
       command,
     );
