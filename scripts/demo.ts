@@ -130,7 +130,22 @@ async function tour(workspace: PulumiWorkspace, sim: Simulator, token: string): 
   );
   await show(workspace, sim, ["config", "set", "jobId", JOB_ID]);
   await show(workspace, sim, ["config", "set", "dataVersion", "2024-06-01"]);
+  const rerunStartedAt = await rerunOnTriggerChange(workspace, sim);
+  await watchAndRefresh(workspace, sim, token, rerunStartedAt);
 
+  step(
+    "pulumi destroy: forget the JobRerun",
+    "A job cannot be deleted and a rerun cannot be undone, so destroy sends nothing: the resource only\n" +
+      "leaves the stack. The token was never in the state; the check below searches the exported stack.",
+  );
+  const destroyed = await show(workspace, sim, ["destroy", "--yes"]);
+  reportRequests(destroyed.requests, "Nothing: the job on Narrative is untouched.");
+  const exported = await workspace.exportStack();
+  console.log(`The token appears ${exported.text.split(token).length - 1} times in \`pulumi stack export\`.`);
+}
+
+/** Create, a trigger change, its preview and the up that reruns the job; returns when that up started. */
+async function rerunOnTriggerChange(workspace: PulumiWorkspace, sim: Simulator): Promise<number> {
   step(
     "pulumi up: create the JobRerun",
     "Creating a JobRerun reads the job once, to prove it exists and that the token can see it. It does not\n" +
@@ -162,7 +177,16 @@ async function tour(workspace: PulumiWorkspace, sim: Simulator, token: string): 
   const rerunStartedAt = Date.now();
   const applied = await show(workspace, sim, ["up", "--yes"]);
   reportRequests(applied.requests, "One reschedule: the job went back to pending, to be run again.");
+  return rerunStartedAt;
+}
 
+/** What the stack recorded, the rerun watched to its end, and a refresh that reads the job's state now. */
+async function watchAndRefresh(
+  workspace: PulumiWorkspace,
+  sim: Simulator,
+  token: string,
+  rerunStartedAt: number,
+): Promise<void> {
   step(
     "pulumi stack output: what the stack recorded",
     "The JobRerun stores the API's answer: the outcome, the job's state then, and how many reruns it made.",
@@ -192,16 +216,6 @@ async function tour(workspace: PulumiWorkspace, sim: Simulator, token: string): 
     "Reads only (the refresh's preview and the refresh itself each read the job once): it is completed.",
   );
   await show(workspace, sim, ["stack", "output", "jobState"]);
-
-  step(
-    "pulumi destroy: forget the JobRerun",
-    "A job cannot be deleted and a rerun cannot be undone, so destroy sends nothing: the resource only\n" +
-      "leaves the stack. The token was never in the state; the check below searches the exported stack.",
-  );
-  const destroyed = await show(workspace, sim, ["destroy", "--yes"]);
-  reportRequests(destroyed.requests, "Nothing: the job on Narrative is untouched.");
-  const exported = await workspace.exportStack();
-  console.log(`The token appears ${exported.text.split(token).length - 1} times in \`pulumi stack export\`.`);
 }
 
 async function main(): Promise<number> {

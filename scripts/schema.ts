@@ -170,32 +170,7 @@ async function packageVersion(): Promise<string> {
 }
 
 export async function buildSchema(): Promise<Spec> {
-  const inputs = interfaceMembers("provider/jobrerun/inputs.ts", "JobRerunInputValues");
-  const inputNames = inputs.map((member) => member.name).sort();
-  const tableNames = Object.keys(JOB_RERUN_INPUTS).sort();
-  if (JSON.stringify(inputNames) !== JSON.stringify(tableNames)) {
-    throw new Error(
-      `schema: JobRerunInputValues (${inputNames}) and JOB_RERUN_INPUTS (${tableNames}) differ`,
-    );
-  }
-  const status = interfaceMembers("provider/jobrerun/decisions.ts", "JobRerunStatus");
-  const getters = outputGetters();
-  const defaulted = Object.keys(INPUT_DEFAULTS);
-  const requiredStatus = status.filter((member) => !member.optional).map((member) => member.name);
-  const outputNames = getters.map((getter) => getter.name);
   const config = configVariables();
-  const resourceClass = findNode(
-    sourceFile("provider/hosts/dynamic/resource.ts"),
-    ts.isClassDeclaration,
-    "JobRerun",
-  );
-  const getJobArgs = interfaceMembers("provider/jobrerun/get-job.ts", "GetJobArgs");
-  const getJobResult = interfaceMembers("provider/jobrerun/get-job.ts", "GetJobResult");
-  const getJobFunction = findNode(
-    sourceFile("provider/jobrerun/get-job.ts"),
-    ts.isFunctionDeclaration,
-    "getJobSnapshot",
-  );
   return {
     name: "narrative",
     displayName: "Narrative I/O Jobs",
@@ -210,69 +185,100 @@ export async function buildSchema(): Promise<Spec> {
       inputProperties: config,
       properties: Object.fromEntries(Object.entries(config).filter(([name]) => name !== "token")),
     },
-    types: {
-      [DATASET_SELECTOR_TOKEN]: {
-        type: "object",
-        description: jsDoc(
-          findNode(sourceFile("provider/jobrerun/inputs.ts"), ts.isInterfaceDeclaration, "DatasetSelector"),
-        ),
-        properties: properties(
-          "DatasetSelector",
-          interfaceMembers("provider/jobrerun/inputs.ts", "DatasetSelector"),
-        ),
-        required: interfaceMembers("provider/jobrerun/inputs.ts", "DatasetSelector")
-          .filter((member) => !member.optional)
-          .map((member) => member.name),
-      },
+    types: { [DATASET_SELECTOR_TOKEN]: datasetSelectorType() },
+    resources: { [JOB_RERUN_TOKEN]: jobRerunResource() },
+    functions: { [GET_JOB_TOKEN]: getJobFunction() },
+    language: await languages(),
+  };
+}
+
+/** The JobRerun resource: its inputs from `JobRerunInputValues`, its outputs from the class's getters. */
+function jobRerunResource(): Record<string, unknown> {
+  const inputs = interfaceMembers("provider/jobrerun/inputs.ts", "JobRerunInputValues");
+  const inputNames = inputs.map((member) => member.name).sort();
+  const tableNames = Object.keys(JOB_RERUN_INPUTS).sort();
+  if (JSON.stringify(inputNames) !== JSON.stringify(tableNames)) {
+    throw new Error(
+      `schema: JobRerunInputValues (${inputNames}) and JOB_RERUN_INPUTS (${tableNames}) differ`,
+    );
+  }
+  const status = interfaceMembers("provider/jobrerun/decisions.ts", "JobRerunStatus");
+  const getters = outputGetters();
+  const requiredStatus = status.filter((member) => !member.optional).map((member) => member.name);
+  const outputNames = getters.map((getter) => getter.name);
+  const resourceClass = findNode(
+    sourceFile("provider/hosts/dynamic/resource.ts"),
+    ts.isClassDeclaration,
+    "JobRerun",
+  );
+  const requiredInputs = inputs.filter((member) => !member.optional).map((member) => member.name);
+  return {
+    description: firstParagraph(jsDoc(resourceClass)),
+    inputProperties: properties("JobRerun", inputs),
+    requiredInputs,
+    properties: { ...properties("JobRerun", inputs), ...properties("JobRerun", getters) },
+    required: [
+      ...new Set([
+        "jobId",
+        ...requiredInputs,
+        ...Object.keys(INPUT_DEFAULTS),
+        "apiUrl",
+        ...outputNames.filter((name) => requiredStatus.includes(name) || name === "job"),
+      ]),
+    ].sort(),
+  };
+}
+
+function datasetSelectorType(): Record<string, unknown> {
+  const members = interfaceMembers("provider/jobrerun/inputs.ts", "DatasetSelector");
+  return {
+    type: "object",
+    description: jsDoc(
+      findNode(sourceFile("provider/jobrerun/inputs.ts"), ts.isInterfaceDeclaration, "DatasetSelector"),
+    ),
+    properties: properties("DatasetSelector", members),
+    required: members.filter((member) => !member.optional).map((member) => member.name),
+  };
+}
+
+function getJobFunction(): Record<string, unknown> {
+  const args = interfaceMembers("provider/jobrerun/get-job.ts", "GetJobArgs");
+  const result = interfaceMembers("provider/jobrerun/get-job.ts", "GetJobResult");
+  const read = findNode(
+    sourceFile("provider/jobrerun/get-job.ts"),
+    ts.isFunctionDeclaration,
+    "getJobSnapshot",
+  );
+  return {
+    description: firstParagraph(jsDoc(read)),
+    inputs: {
+      properties: properties("GetJobArgs", args),
+      required: args.filter((member) => !member.optional).map((member) => member.name),
     },
-    resources: {
-      [JOB_RERUN_TOKEN]: {
-        description: firstParagraph(jsDoc(resourceClass)),
-        inputProperties: properties("JobRerun", inputs),
-        requiredInputs: inputs.filter((member) => !member.optional).map((member) => member.name),
-        properties: {
-          ...properties("JobRerun", inputs),
-          ...properties("JobRerun", getters),
-        },
-        required: [
-          ...new Set([
-            "jobId",
-            ...inputs.filter((member) => !member.optional).map((member) => member.name),
-            ...defaulted,
-            "apiUrl",
-            ...outputNames.filter((name) => requiredStatus.includes(name) || name === "job"),
-          ]),
-        ].sort(),
-      },
+    outputs: {
+      properties: properties("GetJobResult", result),
+      required: result.filter((member) => !member.optional).map((member) => member.name),
     },
-    functions: {
-      [GET_JOB_TOKEN]: {
-        description: firstParagraph(jsDoc(getJobFunction)),
-        inputs: {
-          properties: properties("GetJobArgs", getJobArgs),
-          required: getJobArgs.filter((member) => !member.optional).map((member) => member.name),
-        },
-        outputs: {
-          properties: properties("GetJobResult", getJobResult),
-          required: getJobResult.filter((member) => !member.optional).map((member) => member.name),
-        },
-      },
+  };
+}
+
+/**
+ * What Pulumi's generators need to write the SDKs (npm run sdks): each SDK takes the schema's version, and the
+ * Node.js one the TypeScript this repository pins (the generator's default is ^4.7.0).
+ */
+async function languages(): Promise<Record<string, unknown>> {
+  return {
+    go: {
+      importBasePath: "github.com/narrative-io/pulumi-narrative-jobs/sdk/go/narrative",
+      generateResourceContainerTypes: false,
+      respectSchemaVersion: true,
     },
-    // What Pulumi's generators need to write the SDKs (npm run sdks): each SDK takes the schema's version, and the
-    // Node.js one the TypeScript this repository pins (the generator's default is ^4.7.0).
-    language: {
-      go: {
-        importBasePath: "github.com/narrative-io/pulumi-narrative-jobs/sdk/go/narrative",
-        generateResourceContainerTypes: false,
-        respectSchemaVersion: true,
-      },
-      nodejs: {
-        packageName: "@narrative-io/pulumi-narrative",
-        typescriptVersion: (await manifest()).devDependencies["typescript"],
-        respectSchemaVersion: true,
-      },
-      python: { packageName: "pulumi_narrative", respectSchemaVersion: true, pyproject: { enabled: true } },
+    nodejs: {
+      packageName: "@narrative-io/pulumi-narrative",
+      typescriptVersion: (await manifest()).devDependencies["typescript"],
+      respectSchemaVersion: true,
     },
+    python: { packageName: "pulumi_narrative", respectSchemaVersion: true, pyproject: { enabled: true } },
   };
 }
 
