@@ -94,7 +94,28 @@ func run(schemaPath, outDir string, tidy bool) error {
 	if err != nil {
 		return err
 	}
+	sdks, err := generate(spec, schemaPath, sdkVersion)
+	if err != nil {
+		return err
+	}
+	if err := writeSdks(outDir, sdks, codegenVersion); err != nil {
+		return err
+	}
+	if tidy {
+		// go.sum, and go.mod's indirect requirements, as `go build -mod=readonly` needs them.
+		cmd := exec.Command("go", "mod", "tidy")
+		cmd.Dir = filepath.Join(outDir, "go")
+		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("go mod tidy in %s: %w", cmd.Dir, err)
+		}
+	}
+	return nil
+}
 
+// generate returns each language's files by the SDK's directory name.
+func generate(spec schema.PackageSpec, schemaPath, sdkVersion string) (map[string]map[string][]byte, error) {
 	// Each generator gets a package bound afresh: they record language settings in the package they are given.
 	bind := func() (*schema.Package, error) {
 		pkg, diags, err := schema.BindSpec(spec, noPlugins{}, schema.ValidationOptions{})
@@ -112,41 +133,43 @@ func run(schemaPath, outDir string, tidy bool) error {
 
 	pkg, err := bind()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	goFiles, err := gogen.GeneratePackage(tool, pkg, nil)
 	if err != nil {
-		return fmt.Errorf("codegen/go: %w", err)
+		return nil, fmt.Errorf("codegen/go: %w", err)
 	}
-	goMod, err := goModFile(pkg, sdkVersion)
-	if err != nil {
-		return err
+	if goFiles["go.mod"], err = goModFile(pkg, sdkVersion); err != nil {
+		return nil, err
 	}
-	goFiles["go.mod"] = goMod
 
 	if pkg, err = bind(); err != nil {
-		return err
+		return nil, err
 	}
 	pythonFiles, err := pythongen.GeneratePackage(tool, pkg, nil, noPlugins{})
 	if err != nil {
-		return fmt.Errorf("codegen/python: %w", err)
+		return nil, fmt.Errorf("codegen/python: %w", err)
 	}
 	// pyproject.toml names README.md, which Pulumi's Python language host would add.
 	pythonFiles["README.md"] = readme(pkg, "Python")
 
 	if pkg, err = bind(); err != nil {
-		return err
+		return nil, err
 	}
 	nodejsFiles, err := nodejsgen.GeneratePackage(tool, pkg, nil, nil, false, noPlugins{})
 	if err != nil {
-		return fmt.Errorf("codegen/nodejs: %w", err)
+		return nil, fmt.Errorf("codegen/nodejs: %w", err)
 	}
 	nodejsFiles["README.md"] = readme(pkg, "Node.js")
+	return map[string]map[string][]byte{"go": goFiles, "python": pythonFiles, "nodejs": nodejsFiles}, nil
+}
 
+// writeSdks replaces each SDK's directory under outDir and writes the README that says they are generated.
+func writeSdks(outDir string, sdks map[string]map[string][]byte, codegenVersion string) error {
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return err
 	}
-	for dir, files := range map[string]map[string][]byte{"go": goFiles, "python": pythonFiles, "nodejs": nodejsFiles} {
+	for dir, files := range sdks {
 		if err := replaceDir(filepath.Join(outDir, dir), files); err != nil {
 			return err
 		}
@@ -156,21 +179,7 @@ func run(schemaPath, outDir string, tidy bool) error {
 		"generators (github.com/pulumi/pulumi/pkg/v3 %s). Do not edit it: change the schema, then run\n"+
 		"`npm run sdks` and commit the result. `go`, `python` and `nodejs` hold the SDK of each language.\n",
 		codegenVersion)
-	if err := os.WriteFile(filepath.Join(outDir, "README.md"), []byte(top), 0o644); err != nil {
-		return err
-	}
-
-	if tidy {
-		// go.sum, and go.mod's indirect requirements, as `go build -mod=readonly` needs them.
-		cmd := exec.Command("go", "mod", "tidy")
-		cmd.Dir = filepath.Join(outDir, "go")
-		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("go mod tidy in %s: %w", cmd.Dir, err)
-		}
-	}
-	return nil
+	return os.WriteFile(filepath.Join(outDir, "README.md"), []byte(top), 0o644)
 }
 
 // pulumiVersions returns the versions of github.com/pulumi/pulumi/sdk/v3 and pkg/v3 this program was built
