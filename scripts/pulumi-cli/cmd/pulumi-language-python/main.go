@@ -216,12 +216,8 @@ func (h *pythonHost) InstallDependencies(
 	}
 	stdout, stderr := standin.InstallStreams(server)
 	fmt.Fprintf(stdout, "Installing dependencies...\n\n")
-	if err := p.tc.InstallDependencies(server.Context(), p.programDir, req.GetUseLanguageVersionTools(),
-		true /* showOutput */, stdout, stderr); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "Finished installing dependencies\n\n")
-	return nil
+	return p.tc.InstallDependencies(server.Context(), p.programDir, req.GetUseLanguageVersionTools(),
+		true /* showOutput */, stdout, stderr)
 }
 
 // ensureEnvironment makes the virtual environment when it is missing, showing pip's output as the engine's
