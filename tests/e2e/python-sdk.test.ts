@@ -6,7 +6,7 @@
  * Python stand-in's `typechecker: mypy` option. Installs come from the pinned wheelhouse only (tests/e2e/python.ts).
  */
 import { expect } from "chai";
-import { promises as fs } from "node:fs";
+import { promises as fs, readFileSync } from "node:fs";
 import * as path from "node:path";
 import {
   E2E_ROOT,
@@ -16,6 +16,8 @@ import {
   runCommand,
   type CliResult,
 } from "../../scripts/pulumi-harness";
+import { startSimulator } from "../../provider/simulator";
+import { expectSucceeded, SEED_JOB_ID, watchRequests } from "./steps";
 import {
   buildPythonSdk,
   copyPythonExample,
@@ -58,7 +60,9 @@ describe("e2e: the Python SDK as users get it (wheel, sdist, an empty virtual en
   let sdk: PythonSdkBuild;
   let scratch: string;
   let venvPython: string;
-  const version = (require("../../package.json") as { version: string }).version;
+  const { version } = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
+    version: string;
+  };
 
   before(async function () {
     // A first ensure-python on this machine downloads and installs the pinned packages.
@@ -84,6 +88,19 @@ describe("e2e: the Python SDK as users get it (wheel, sdist, an empty virtual en
       ...wanted,
     ]);
     return JSON.parse(listed.stdout) as ArchiveListing;
+  }
+
+  /** A stack for the Python project in `dir`, with the plugin (the repository's build) and the CLI on PATH. */
+  async function pythonWorkspace(dir: string, env: NodeJS.ProcessEnv = {}): Promise<PulumiWorkspace> {
+    const inherited = (process.env["PATH"] ?? "").split(path.delimiter);
+    const bin = path.join(REPO_ROOT, "node_modules", ".bin");
+    const PATH = [bin, await ensurePulumiCli(), ...inherited].join(path.delimiter);
+    return PulumiWorkspace.create({
+      project: "narrative-python",
+      dir,
+      existingProject: true,
+      env: { PATH, ...env },
+    });
   }
 
   function pip(args: readonly string[]): Promise<CliResult> {
@@ -200,20 +217,9 @@ describe("e2e: the Python SDK as users get it (wheel, sdist, an empty virtual en
       path.join(dir, "__main__.py"),
       withTypo(await fs.readFile(path.join(dir, "__main__.py"), "utf8")),
     );
-    const inherited = (process.env["PATH"] ?? "").split(path.delimiter);
-    const env = {
-      PATH: [path.join(REPO_ROOT, "node_modules", ".bin"), await ensurePulumiCli(), ...inherited].join(
-        path.delimiter,
-      ),
-    };
-    const workspace = await PulumiWorkspace.create({
-      project: "narrative-python",
-      dir,
-      existingProject: true,
-      env,
-    });
+    const workspace = await pythonWorkspace(dir);
     try {
-      await workspace.setConfig("jobId", "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c");
+      await workspace.setConfig("jobId", SEED_JOB_ID);
       await workspace.setConfig("sqlHash", "v1");
       const preview = await workspace.pulumi(["preview"], { allowFailure: true });
 
@@ -224,6 +230,46 @@ describe("e2e: the Python SDK as users get it (wheel, sdist, an empty virtual en
       expect(preview.output).to.include("the type checker (typechecker: mypy) failed");
     } finally {
       await workspace.dispose();
+    }
+  });
+  it("pulumi package add <the plugin> generates the SDK into sdks/narrative, lists it in requirements.txt and installs it; the example previews on it", async function () {
+    this.timeout(600_000);
+    const dir = path.join(scratch, "package-add");
+    await copyPythonExample(dir);
+    const token = "tok-PKGADD-7f3c9a";
+    const sim = await startSimulator({ frozen: true, token });
+    // pip finds pulumi and its requirements in the wheelhouse, but no pulumi-narrative wheel: only the generated SDK.
+    const workspace = await pythonWorkspace(dir, offlinePip(pinned));
+    try {
+      const plugin = path.join(REPO_ROOT, "node_modules", ".bin", "pulumi-resource-narrative");
+      const added = await workspace.pulumi(["package", "add", plugin], { timeoutMs: 600_000 });
+
+      expectSucceeded(added);
+      expect(added.output).to.include("import pulumi_narrative as narrative");
+      const requirements = await fs.readFile(path.join(dir, "requirements.txt"), "utf8");
+      expect(requirements.trim().split("\n")).to.deep.equal(["pulumi>=3.248.0,<4.0.0", "sdks/narrative"]);
+      const pyproject = await fs.readFile(path.join(dir, "sdks", "narrative", "pyproject.toml"), "utf8");
+      expect(pyproject).to.match(/^ {2}name = "pulumi_narrative"$/m);
+      const where = await runCommand(path.join(dir, "venv", "bin", "python"), [
+        "-c",
+        "import importlib.metadata as m; print(m.version('pulumi-narrative'), m.distribution('pulumi-narrative').read_text('direct_url.json'))",
+      ]);
+      expect(where.stdout).to.match(
+        new RegExp(`^${version.replace(/\./g, "\\.")} .*"url": "file://${dir}/sdks/narrative"`),
+      );
+
+      await workspace.configureNarrative(sim.url, token);
+      await workspace.setConfig("jobId", SEED_JOB_ID);
+      await workspace.setConfig("sqlHash", "v1");
+      const { result, requests } = await watchRequests(sim, () => workspace.pulumi(["preview"]));
+      expectSucceeded(result);
+      expect(result.output).to.match(/\+ {2}narrative:index:JobRerun rerun create/);
+      expect(requests.map((request) => `${request.method} ${request.path}`)).to.deep.equal([
+        `GET /jobs/${SEED_JOB_ID}`,
+      ]);
+    } finally {
+      await workspace.dispose();
+      await sim.close();
     }
   });
 });

@@ -23,6 +23,9 @@
 //     pulumi-plugin.json of every installed distribution (packages.go).
 //   - InstallDependencies (`pulumi install`): Pulumi's pip toolchain: makes the virtual environment if needed,
 //     upgrades pip, setuptools and wheel in it, then `pip install -r requirements.txt`.
+//   - GeneratePackage and Link (`pulumi package add`, `pulumi package gen-sdk`): Pulumi's Python generator
+//     (pkg/v3/codegen/python) writes the SDK; Link lists it in requirements.txt with Pulumi's pip toolchain
+//     (codegen.go).
 //   - About (the Python executable and version), GetProgramDependencies (`pip list`), GetPluginInfo, Handshake,
 //     RuntimeOptionsPrompts (none).
 //
@@ -32,7 +35,7 @@
 //
 // Not implemented (the run fails saying so, or the CLI reports "unimplemented"): the `toolchain` options poetry
 // and uv (pip only), `typechecker: pyright`, attaching a debugger, RunPlugin (Python provider plugins and policy
-// packs), code generation (`pulumi convert`, `pulumi package gen-sdk`), `pulumi new` templating, Pack and Link.
+// packs), program generation (`pulumi convert`: GenerateProject, GenerateProgram), `pulumi new` templating, Pack.
 package main
 
 import (
