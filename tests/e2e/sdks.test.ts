@@ -207,8 +207,8 @@ func main() {
   });
 
   it("the Python SDK compiles (python3 -m compileall)", async () => {
-    // Byte code goes to the scratch directory, not into sdk/python. Compiling is all that can be checked here:
-    // Pulumi's Python SDK comes from PyPI, which is not reachable.
+    // Byte code goes to the scratch directory, not into sdk/python. Built, installed and type-checked:
+    // python-sdk.test.ts; run through the CLI: python.test.ts.
     await runCommand("python3", [
       "-X",
       `pycache_prefix=${path.join(scratch, "pycache")}`,

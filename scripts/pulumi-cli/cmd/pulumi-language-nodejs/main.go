@@ -20,153 +20,37 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
-	"time"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/emptypb"
-	"google.golang.org/protobuf/types/known/structpb"
+	"pulumi-narrative-jobs/scripts/pulumi-cli/internal/standin"
 )
 
-// Exit code used by @pulumi/pulumi/cmd/run when it has already reported the
-// error to the user; the engine must then not print anything further.
-const exitCodeAlreadyReported = 32
-
 func main() {
-	engineAddress, tracing := parseArgs(os.Args[1:])
-
-	host := &nodeHost{engineAddress: engineAddress, tracing: tracing}
-	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
-			return nil
-		},
+	args := standin.ParseArgs(os.Args[1:])
+	host := &nodeHost{Base: standin.NewBase(args)}
+	// The program handles SIGINT itself (@pulumi/pulumi's run), and gets the one its process group gets.
+	standin.Serve(args, standin.ServeOptions{
+		Name:     "pulumi-language-nodejs",
+		Register: func(srv *grpc.Server) { pulumirpc.RegisterLanguageRuntimeServer(srv, host) },
 	})
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: could not start the gRPC server: %v\n", err)
-		os.Exit(1)
-	}
-	// The engine reads the port from the first line of stdout.
-	fmt.Printf("%d\n", handle.Port)
-	exitWhenEngineGone(engineAddress)
-	if err := <-handle.Done; err != nil {
-		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: gRPC server stopped: %v\n", err)
-		os.Exit(1)
-	}
-}
-
-// programs are the Node.js programs this host is running, so that they can be
-// ended with it.
-var programs = struct {
-	sync.Mutex
-	running map[*exec.Cmd]struct{}
-}{running: map[*exec.Cmd]struct{}{}}
-
-func runProgram(cmd *exec.Cmd) error {
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	programs.Lock()
-	programs.running[cmd] = struct{}{}
-	programs.Unlock()
-	defer func() {
-		programs.Lock()
-		delete(programs.running, cmd)
-		programs.Unlock()
-	}()
-	return cmd.Wait()
-}
-
-// exitWhenEngineGone ends this host, and the programs it runs, once the engine
-// stops answering: a CLI killed with SIGKILL (a CI runner at its time limit, an
-// out-of-memory kill) never tells its plugins, which would otherwise run on.
-// Upstream plugins watch the engine the same way.
-func exitWhenEngineGone(engineAddress string) {
-	if engineAddress == "" {
-		return
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	err := rpcutil.Healthcheck(ctx, engineAddress, 2*time.Second, cancel)
-	if err != nil {
-		return
-	}
-	go func() {
-		<-ctx.Done()
-		programs.Lock()
-		for cmd := range programs.running {
-			_ = cmd.Process.Kill()
-		}
-		programs.Unlock()
-		fmt.Fprintln(os.Stderr, "pulumi-language-nodejs: the engine is gone; exiting")
-		os.Exit(1)
-	}()
-}
-
-// parseArgs accepts the arguments the engine passes to language plugins:
-// optional logging/tracing flags (`--logtostderr`, `-v=N`, `--tracing URL`,
-// `-root DIR`, ...) followed by the engine address as the last positional
-// argument. Unknown flags are ignored rather than fatal.
-func parseArgs(args []string) (engineAddress, tracing string) {
-	takesValue := map[string]bool{"tracing": true, "root": true, "v": true, "binary": true}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			engineAddress = a
-			continue
-		}
-		name := strings.TrimLeft(a, "-")
-		value, hasValue := "", false
-		if k, v, ok := strings.Cut(name, "="); ok {
-			name, value, hasValue = k, v, true
-		}
-		if !hasValue && takesValue[name] && i+1 < len(args) {
-			i++
-			value = args[i]
-		}
-		if name == "tracing" {
-			tracing = value
-		}
-	}
-	return engineAddress, tracing
 }
 
 type nodeHost struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
-
-	engineAddress string
-	tracing       string
-}
-
-func (h *nodeHost) Handshake(
-	_ context.Context, req *pulumirpc.LanguageHandshakeRequest,
-) (*pulumirpc.LanguageHandshakeResponse, error) {
-	if req.GetEngineAddress() != "" {
-		h.engineAddress = req.GetEngineAddress()
-	}
-	return &pulumirpc.LanguageHandshakeResponse{}, nil
-}
-
-func (h *nodeHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version.Version}, nil
+	*standin.Base
 }
 
 // programLocation returns the absolute program directory and the entry point
@@ -187,22 +71,6 @@ func programLocation(info *pulumirpc.ProgramInfo, pwd, program string) (string, 
 		entry = "."
 	}
 	return dir, entry
-}
-
-func stringOption(opts *structpb.Struct, key string) string {
-	if v, ok := opts.GetFields()[key]; ok {
-		return v.GetStringValue()
-	}
-	return ""
-}
-
-func boolOption(opts *structpb.Struct, key string, def bool) bool {
-	if v, ok := opts.GetFields()[key]; ok {
-		if _, isBool := v.GetKind().(*structpb.Value_BoolValue); isBool {
-			return v.GetBoolValue()
-		}
-	}
-	return def
 }
 
 func nodeBinary() (string, error) {
@@ -245,7 +113,7 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 	}
 
 	var args []string
-	args = append(args, strings.Fields(stringOption(opts, "nodeargs"))...)
+	args = append(args, strings.Fields(standin.StringOption(opts, "nodeargs"))...)
 	args = append(args, runPath)
 	flag := func(k, v string) {
 		if v != "" {
@@ -253,7 +121,7 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 		}
 	}
 	flag("monitor", req.GetMonitorAddress())
-	flag("engine", h.engineAddress)
+	flag("engine", h.EngineAddress())
 	flag("organization", req.GetOrganization())
 	flag("project", req.GetProject())
 	flag("root-directory", req.GetInfo().GetRootDirectory())
@@ -265,58 +133,28 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 	if req.GetParallel() > 0 {
 		flag("parallel", strconv.Itoa(int(req.GetParallel())))
 	}
-	flag("tracing", h.tracing)
+	flag("tracing", h.Tracing())
 	args = append(args, entry)
 	args = append(args, req.GetArgs()...)
 
-	config := req.GetConfig()
-	if config == nil {
-		config = map[string]string{}
-	}
-	configJSON, err := json.Marshal(config)
+	config, err := standin.ConfigEnvironment(req)
 	if err != nil {
-		return nil, fmt.Errorf("serializing config: %w", err)
+		return nil, err
 	}
-	secretKeys := req.GetConfigSecretKeys()
-	if secretKeys == nil {
-		secretKeys = []string{}
-	}
-	secretKeysJSON, err := json.Marshal(secretKeys)
-	if err != nil {
-		return nil, fmt.Errorf("serializing config secret keys: %w", err)
-	}
-
-	env := append(os.Environ(),
-		"PULUMI_CONFIG="+string(configJSON),
-		"PULUMI_CONFIG_SECRET_KEYS="+string(secretKeysJSON),
-		"PULUMI_NODEJS_TYPESCRIPT="+strconv.FormatBool(boolOption(opts, "typescript", true)),
-	)
-	if tsconfig := stringOption(opts, "tsconfig"); tsconfig != "" {
+	env := append(os.Environ(), config...)
+	env = append(env,
+		"PULUMI_NODEJS_TYPESCRIPT="+strconv.FormatBool(standin.BoolOption(opts, "typescript", true)))
+	if tsconfig := standin.StringOption(opts, "tsconfig"); tsconfig != "" {
 		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+tsconfig)
 	}
 
-	cmd := exec.CommandContext(ctx, node, args...)
+	cmd := exec.Command(node, args...)
 	cmd.Dir = dir
 	cmd.Env = env
 	cmd.Stdout = os.Stdout
 	cmd.Stderr = os.Stderr
-	if err := runProgram(cmd); err != nil {
-		var exitErr *exec.ExitError
-		if errors.As(err, &exitErr) {
-			code := exitErr.ExitCode()
-			if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-				return &pulumirpc.RunResponse{Error: "Program exited due to signal " + ws.Signal().String()}, nil
-			}
-			if code == exitCodeAlreadyReported {
-				return &pulumirpc.RunResponse{Bail: true}, nil
-			}
-			return &pulumirpc.RunResponse{Error: fmt.Sprintf("Program exited with non-zero exit code: %d", code)}, nil
-		}
-		return &pulumirpc.RunResponse{
-			Error: fmt.Sprintf("Problem executing program (could not run language executor): %v", err),
-		}, nil
-	}
-	return &pulumirpc.RunResponse{}, nil
+	// Killed at once when the engine cancels the run.
+	return standin.RunResult(standin.RunChild(ctx, cmd, 0)), nil
 }
 
 // packageJSON holds the fields of a package.json this host cares about.
@@ -368,9 +206,7 @@ func requiredPlugins(dir string) []*pulumirpc.PluginDependency {
 			return
 		}
 		seen[name] = true
-		if ver != "" && !strings.HasPrefix(ver, "v") {
-			ver = "v" + ver
-		}
+		ver = standin.PluginVersion(ver)
 		plugins = append(plugins, &pulumirpc.PluginDependency{
 			Name: name, Kind: "resource", Version: ver, Server: p.Pulumi.Server,
 		})
@@ -467,12 +303,6 @@ func (h *nodeHost) GetProgramDependencies(
 	return &pulumirpc.GetProgramDependenciesResponse{Dependencies: deps}, nil
 }
 
-func (h *nodeHost) RuntimeOptionsPrompts(
-	context.Context, *pulumirpc.RuntimeOptionsRequest,
-) (*pulumirpc.RuntimeOptionsResponse, error) {
-	return &pulumirpc.RuntimeOptionsResponse{}, nil
-}
-
 // InstallDependencies runs the project's package manager (npm unless the
 // `packagemanager` runtime option or a lock file says otherwise) and streams
 // its output back to the engine.
@@ -480,7 +310,7 @@ func (h *nodeHost) InstallDependencies(
 	req *pulumirpc.InstallDependenciesRequest, server grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse],
 ) error {
 	dir, _ := programLocation(req.GetInfo(), req.GetDirectory(), "") //nolint:staticcheck
-	pm := stringOption(req.GetInfo().GetOptions(), "packagemanager")
+	pm := standin.StringOption(req.GetInfo().GetOptions(), "packagemanager")
 	if pm == "" || pm == "auto" {
 		pm = "npm"
 		for _, lt := range [][2]string{{"yarn.lock", "yarn"}, {"pnpm-lock.yaml", "pnpm"}, {"bun.lock", "bun"}} {
@@ -494,40 +324,11 @@ func (h *nodeHost) InstallDependencies(
 	if err != nil {
 		return fmt.Errorf("could not find %s on the $PATH: %w", pm, err)
 	}
-	cmd := exec.CommandContext(server.Context(), bin, "install")
+	cmd := exec.Command(bin, "install")
 	cmd.Dir = dir
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return err
-	}
-	var mu sync.Mutex
-	send := func(r io.Reader, isErr bool) {
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 64*1024), 1024*1024)
-		for sc.Scan() {
-			line := append(sc.Bytes(), '\n')
-			resp := &pulumirpc.InstallDependenciesResponse{Stdout: line}
-			if isErr {
-				resp = &pulumirpc.InstallDependenciesResponse{Stderr: line}
-			}
-			mu.Lock()
-			_ = server.Send(resp)
-			mu.Unlock()
-		}
-	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); send(stdout, false) }()
-	go func() { defer wg.Done(); send(stderr, true) }()
-	wg.Wait()
-	if err := cmd.Wait(); err != nil {
+	cmd.Stdout, cmd.Stderr = standin.InstallStreams(server)
+	// Killed at once when the engine cancels the stream.
+	if err := standin.RunChild(server.Context(), cmd, 0); err != nil {
 		return fmt.Errorf("%s install failed: %w", pm, err)
 	}
 	return nil

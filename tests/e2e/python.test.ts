@@ -1,0 +1,319 @@
+/**
+ * JobRerun from Python: examples/python, word for word, on the Python SDK installed from the wheel that
+ * scripts/build-python-sdk builds, walked in order by the real Pulumi CLI through the stand-in Python language
+ * host (scripts/pulumi-cli/cmd/pulumi-language-python, which runs Pulumi's own executor script with the
+ * virtual environment Pulumi.yaml names) and the `narrative` provider plugin, against the simulator over
+ * loopback. `pulumi install --no-plugins` makes the program's venv/ from its requirements.txt, pip finding
+ * pulumi-narrative in the wheel's directory and everything else in the pinned wheelhouse (tests/e2e/python.ts).
+ */
+import { expect } from "chai";
+import { randomBytes } from "node:crypto";
+import { existsSync, promises as fs } from "node:fs";
+import * as path from "node:path";
+import { startSimulator, type Simulator } from "../../provider/simulator";
+import { JOB_RERUN_TOKEN } from "../../provider/hosts/plugin/schema";
+import {
+  E2E_ROOT,
+  ensurePulumiCli,
+  PulumiWorkspace,
+  REPO_ROOT,
+  runCommand,
+  type StateResource,
+} from "../../scripts/pulumi-harness";
+import { encodeToken, tokenLeaks } from "../support/token-leaks";
+import { buildPythonSdk, copyPythonExample, ensurePythonEnvironment, offlinePip } from "./python";
+import { pollUntil, skipTheRestAfterAFailure, waitUntilNoProcessesIn } from "../support/e2e";
+import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "../support/e2e-steps";
+
+const SNAPSHOT_ID = "1724919539450264600";
+const PENDING_MS = 60_000;
+const RUNNING_MS = 3_600_000;
+const CANCELED = /The currently running update for '[^']+' has been canceled!/;
+
+function methodsAndPaths(requests: readonly { method: string; path: string }[]): string[] {
+  return requests.map((request) => `${request.method} ${request.path}`).sort();
+}
+
+describe("e2e: a JobRerun from Python (examples/python) through the Python SDK and the narrative plugin", function () {
+  // Each CLI command starts Python and the plugin: a few seconds; a case runs up to four.
+  this.timeout(180_000);
+
+  const token = `tok-PY-${randomBytes(12).toString("hex")}`;
+  const stagingToken = `tok-PYSTAGE-${randomBytes(12).toString("hex")}`;
+  let sim: Simulator;
+  let staging: Simulator | undefined;
+  let workspace: PulumiWorkspace;
+  let scratch: string;
+
+  before(async function () {
+    // A first ensure-python on this machine downloads and installs the pinned packages.
+    this.timeout(900_000);
+    await fs.mkdir(E2E_ROOT, { recursive: true });
+    scratch = await fs.mkdtemp(path.join(E2E_ROOT, "narrative-python-"));
+    const [venv, cliDir] = await Promise.all([ensurePythonEnvironment(), ensurePulumiCli()]);
+    const sdk = await buildPythonSdk(path.join(scratch, "dist"));
+    sim = await startSimulator({
+      frozen: true,
+      token,
+      durations: { pendingMs: PENDING_MS, runningMs: RUNNING_MS },
+    });
+    const dir = path.join(scratch, "program");
+    await copyPythonExample(dir);
+    const inherited = (process.env["PATH"] ?? "").split(path.delimiter);
+    // The plugin on PATH, as `npm install -g pulumi-narrative-jobs` puts it there; here the repository's build.
+    const env = {
+      PATH: [path.join(REPO_ROOT, "node_modules", ".bin"), cliDir, ...inherited].join(path.delimiter),
+      ...offlinePip(venv, sdk.dir),
+    };
+    workspace = await PulumiWorkspace.create({
+      project: "narrative-python",
+      dir,
+      existingProject: true,
+      env,
+    });
+    await workspace.configureNarrative(sim.url, token);
+    await workspace.setConfig("jobId", SEED_JOB_ID);
+    await workspace.setConfig("sqlHash", "v1");
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await workspace?.dispose();
+    await sim?.close();
+    await staging?.close();
+    if (scratch !== undefined) {
+      await fs.rm(scratch, { recursive: true, force: true });
+    }
+  });
+
+  skipTheRestAfterAFailure();
+
+  async function rerun(): Promise<StateResource | undefined> {
+    const { resources } = await workspace.exportStack();
+    return resources.find(
+      (resource) => resource.type === JOB_RERUN_TOKEN && resource.urn.endsWith("::rerun"),
+    );
+  }
+
+  it("1. pulumi install --no-plugins makes venv/ from requirements.txt: pulumi 3.248.0 and pulumi-narrative 0.1.0, pip check clean", async function () {
+    this.timeout(300_000);
+    const installed = await workspace.pulumi(["install", "--no-plugins"], { timeoutMs: 300_000 });
+
+    expectSucceeded(installed);
+    expect(installed.output).to.include("Successfully installed");
+    const python = path.join(workspace.dir, "venv", "bin", "python");
+    expect(existsSync(python), python).to.equal(true);
+    const check = await runCommand(python, ["-m", "pip", "check"], { cwd: workspace.dir });
+    expect(check.stdout).to.include("No broken requirements found");
+    const versions = await runCommand(
+      python,
+      ["-c", "import importlib.metadata as m; print(m.version('pulumi'), m.version('pulumi-narrative'))"],
+      { cwd: workspace.dir },
+    );
+    expect(versions.stdout.trim()).to.equal("3.248.0 0.1.0");
+  });
+
+  it("2. up creates the JobRerun reading the job only; get_job_output reads it; the big integer is exact", async () => {
+    const { result, requests } = await watchRequests(sim, () =>
+      workspace.pulumi(["up", "--yes", "--skip-preview"]),
+    );
+
+    expectSucceeded(result);
+    expect(result.output).to.match(/narrative:index:JobRerun\s+rerun\s+created/);
+    // One read for the resource, one for get_job_output; nothing that changes the job.
+    expect(methodsAndPaths(requests)).to.deep.equal([`GET /jobs/${SEED_JOB_ID}`, `GET /jobs/${SEED_JOB_ID}`]);
+    expect(await workspace.outputs()).to.include({
+      state: "completed",
+      stateWhenRead: "completed",
+      rescheduleCount: 0,
+      snapshotId: SNAPSHOT_ID,
+    });
+    // The host reported the plugin that the SDK's pulumi-plugin.json names, at its version: the engine's default
+    // provider for narrative carries that version in its name.
+    const urns = (await workspace.exportStack()).resources.map((resource) => resource.urn);
+    expect(
+      urns.some((urn) => urn.endsWith("::pulumi:providers:narrative::default_0_1_0")),
+      urns.join("\n"),
+    ).to.equal(true);
+  });
+
+  it("3. a trigger change: preview shows the update; get_job_output's read is the only request", async () => {
+    await workspace.setConfig("sqlHash", "v2");
+
+    const { result, requests } = await watchRequests(sim, () => workspace.pulumi(["preview", "--diff"]));
+
+    expectSucceeded(result);
+    expect(result.output).to.match(/~ narrative:index:JobRerun: \(update\)/);
+    expect(result.output).to.match(/~ sql: "v1" => "v2"/);
+    expect(methodsAndPaths(requests)).to.deep.equal([`GET /jobs/${SEED_JOB_ID}`]);
+  });
+
+  it('4. up sends exactly one POST {"force":true}; the outputs hold the result', async () => {
+    const { result, writes, requests } = await watchRequests(sim, () =>
+      workspace.pulumi(["up", "--yes", "--skip-preview"]),
+    );
+
+    expectSucceeded(result);
+    expect(
+      writes.map((request) => `${request.method} ${request.path} ${request.body}`),
+      describeRequests(requests),
+    ).to.deep.equal([`POST /jobs/${SEED_JOB_ID}/reschedule {"force":true}`]);
+    expect(await workspace.outputs()).to.include({
+      outcome: "rescheduled",
+      rescheduleCount: 1,
+      state: "pending",
+      snapshotId: SNAPSHOT_ID,
+    });
+  });
+
+  it("5. refresh reads the job and sends nothing else", async () => {
+    const { result, requests } = await watchRequests(sim, () =>
+      workspace.pulumi(["refresh", "--yes", "--skip-preview"]),
+    );
+
+    expectSucceeded(result);
+    expect(requests.length).to.be.above(0);
+    expect(
+      requests.filter((request) => request.method !== "GET"),
+      describeRequests(requests),
+    ).to.deep.equal([]);
+  });
+
+  it('6. wait_for="terminal": a failed run fails the up with the job\'s message; the next up reruns it once', async () => {
+    sim.advance(PENDING_MS + RUNNING_MS);
+    sim.setJobOutcome(SEED_JOB_ID, { state: "failed", message: "Snowflake warehouse suspended" });
+    await workspace.setConfig("waitFor", "terminal");
+    await workspace.setConfig("sqlHash", "v3");
+    const applied = sim.appliedReschedules(SEED_JOB_ID);
+
+    const running = workspace.pulumi(["up", "--yes", "--skip-preview"], { allowFailure: true });
+    await pollUntil(() => (sim.appliedReschedules(SEED_JOB_ID) > applied ? true : undefined), {
+      what: "the reschedule",
+      timeoutMs: 120_000,
+    });
+    sim.advance(PENDING_MS + RUNNING_MS);
+    const failed = await running;
+
+    expect(failed.code, failed.output).not.to.equal(0);
+    expect(failed.output).to.include(SEED_JOB_ID).and.include("Snowflake warehouse suspended");
+    expect(sim.appliedReschedules(SEED_JOB_ID)).to.equal(applied + 1);
+    expect((await rerun())?.outputs).to.deep.include({ unfinishedRun: "rerun", state: "failed" });
+
+    sim.setJobOutcome(SEED_JOB_ID, { state: "completed" });
+    await workspace.setConfig("waitFor", "none");
+    const next = await watchRequests(sim, () => workspace.pulumi(["up", "--yes", "--skip-preview"]));
+    expectSucceeded(next.result);
+    expect(next.writes.map((request) => request.path)).to.deep.equal([`/jobs/${SEED_JOB_ID}/reschedule`]);
+    expect(sim.appliedReschedules(SEED_JOB_ID)).to.equal(applied + 2);
+  });
+
+  it("7. a 500 that echoes the token, escaped, fails the up with the token [REDACTED]", async () => {
+    sim.advance(PENDING_MS + RUNNING_MS);
+    sim.fault(`POST /jobs/${SEED_JOB_ID}/reschedule`, {
+      status: 500,
+      body: `{"title": "Internal Server Error", "detail": "bad key ${encodeToken("JSON \\u of every character", token)}"}`,
+    });
+    await workspace.setConfig("sqlHash", "v4");
+
+    const failed = await workspace.pulumi(["up", "--yes", "--skip-preview"], { allowFailure: true });
+
+    expect(failed.code, failed.output).not.to.equal(0);
+    expect(failed.output).to.include("bad key [REDACTED]");
+    expect(tokenLeaks(failed.output, token)).to.deep.equal([]);
+    sim.clearFaults();
+    expectSucceeded(await workspace.pulumi(["up", "--yes", "--skip-preview"]));
+    expect(await workspace.outputs()).to.include({ outcome: "rescheduled" });
+  });
+
+  it("8. SIGKILL of the CLI during a wait leaves no process behind; after pulumi cancel the next up applies no second reschedule", async () => {
+    sim.advance(PENDING_MS + RUNNING_MS);
+    expectSucceeded(await workspace.pulumi(["refresh", "--yes", "--skip-preview"]));
+    await workspace.setConfig("waitFor", "terminal");
+    await workspace.setConfig("sqlHash", "v5");
+    const applied = sim.appliedReschedules(SEED_JOB_ID);
+
+    const running = workspace.pulumi(["up", "--yes", "--skip-preview"], { allowFailure: true });
+    await pollUntil(() => (sim.appliedReschedules(SEED_JOB_ID) > applied ? true : undefined), {
+      what: "the reschedule",
+    });
+    sim.advance(PENDING_MS);
+    const since = sim.requests.length;
+    await pollUntil(() => (sim.requests.length > since ? true : undefined), {
+      what: "a poll of the running job",
+    });
+    workspace.signal("SIGKILL");
+    const killed = await running;
+    expect(killed.signal, killed.output).to.equal("SIGKILL");
+    // The language host, the Python program and the plugin each watch the engine and end without it.
+    const { remaining, ended } = await waitUntilNoProcessesIn(workspace.dir, 6_000);
+    for (const process of remaining) {
+      globalThis.process.kill(process.pid, "SIGKILL");
+    }
+    expect(
+      remaining.map((process) => process.command),
+      `processes left 6 s after the kill (ended: ${JSON.stringify(ended)})`,
+    ).to.deep.equal([]);
+    expect(sim.job(SEED_JOB_ID)).to.include({ state: "running" });
+
+    const canceled = await workspace.pulumi(["cancel", "--yes"]);
+    expect(canceled.output).to.match(CANCELED);
+    const next = workspace.pulumi(["up", "--yes", "--skip-preview"]);
+    const read = sim.requests.length;
+    await pollUntil(() => (sim.requests.length > read ? true : undefined), { what: "the next up's read" });
+    sim.advance(RUNNING_MS);
+    const result = await next;
+
+    expectSucceeded(result);
+    expect(sim.appliedReschedules(SEED_JOB_ID), "one reschedule for this change").to.equal(applied + 1);
+    expect(await workspace.outputs()).to.include({ outcome: "run_observed", state: "completed" });
+  });
+
+  it("9. an explicit narrative.Provider with a secret token: its resource reads with that token, from its API", async () => {
+    staging = await startSimulator({ frozen: true, token: stagingToken });
+    await workspace.setConfig("waitFor", "none");
+    await workspace.setConfig("stagingApiUrl", staging.url);
+    await workspace.setConfig("stagingJobId", SEED_JOB_ID);
+    await workspace.setConfig("stagingToken", stagingToken, { secret: true });
+    const stagingSim = staging;
+
+    const { result, writes } = await watchRequests(sim, () =>
+      watchRequests(stagingSim, () => workspace.pulumi(["up", "--yes", "--skip-preview"])),
+    );
+
+    expectSucceeded(result.result);
+    expect(result.result.output).to.match(/narrative:index:JobRerun\s+staging-rerun\s+created/);
+    expect(
+      result.requests.map((request) => `${request.method} ${request.path} ${request.authorized}`),
+    ).to.deep.equal([`GET /jobs/${SEED_JOB_ID} true`]);
+    expect(writes, "nothing sent to the default provider's API but get_job_output's read").to.deep.equal([]);
+    expect(await workspace.outputs()).to.include({ stagingState: "completed" });
+    const { resources } = await workspace.exportStack();
+    const provider = resources.find((resource) =>
+      resource.urn.endsWith("::pulumi:providers:narrative::staging"),
+    );
+    expect(JSON.stringify(provider?.inputs?.["token"])).to.include("ciphertext");
+  });
+
+  it("10. the tokens are in no state file and no output; destroy sends nothing and empties the stack", async () => {
+    const stagingSim = staging;
+    if (stagingSim === undefined) {
+      throw new Error("case 9 starts the staging simulator");
+    }
+    const { result, requests } = await watchRequests(sim, () =>
+      watchRequests(stagingSim, () => workspace.pulumi(["destroy", "--yes"])),
+    );
+
+    expectSucceeded(result.result);
+    expect([...requests, ...result.requests], describeRequests(requests)).to.deep.equal([]);
+    expect((await workspace.exportStack()).resources).to.have.length(0);
+    for (const file of await workspace.backendFiles()) {
+      const text = await fs.readFile(file, "utf8");
+      expect(tokenLeaks(text, token), file).to.deep.equal([]);
+      expect(tokenLeaks(text, stagingToken), file).to.deep.equal([]);
+    }
+    for (const command of workspace.transcript) {
+      expect(tokenLeaks(command.output, token), command.command).to.deep.equal([]);
+      expect(tokenLeaks(command.output, stagingToken), command.command).to.deep.equal([]);
+    }
+  });
+});
