@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the test suites with their files concurrently, as separate mocha processes, then closes with ONE
 // "N passed, N failed" line for the whole run, which CI reads as the summary; exits non-zero when any test
-// failed or any mocha process did not finish cleanly.
+// failed or any file broke one of the rules below.
 //
 //   TEST_SUITES=e2e,compat node scripts/run-tests.js       the files of those suites (as .mocharc.cjs lists them)
 //   node scripts/run-tests.js tests/e2e/yaml.test.ts        the files named, in place of the suites
@@ -16,16 +16,33 @@
 // - the unit suite is one mocha process: its files take milliseconds each, and a process per file would spend
 //   more on starting TypeScript than on testing;
 // - every other file is a mocha process of its own, TEST_JOBS (default: cores + 1) at a time, longest first by
-//   the times of the last run (.cache/test-times.json, git-ignored, kept by npm ci; see expected()).
-//   Most of their time is spent waiting on the Pulumi CLI's plugins, the simulator's held requests and
-//   timeouts, not on the CPU, which is why one job more than there are cores keeps the machine busy;
+//   the times of the last run (.cache/test-times.json, git-ignored, kept by npm ci, or TEST_TIMES_FILE; see
+//   expected()). Most of their time is spent waiting on the Pulumi CLI's plugins, the simulator's held
+//   requests and timeouts, not on the CPU, which is why one job more than there are cores keeps the machine
+//   busy;
 // - a file whose header says `@shards N` runs as N processes side by side, the i-th with TEST_SHARD=i/N,
 //   each declaring its share of the file's cases (tests/support/shard.ts);
 // - when any file uses the packed package (tests/support/packing.ts), `npm pack` runs once here and every process
 //   gets the tarball in TEST_PACKED_TARBALL, instead of each packing its own.
 //
-// Each process's output is printed whole when it ends, so files never interleave line by line.
-const { spawn } = require("node:child_process");
+// What fails a file beyond its failed tests, each counted as one failure more and named, with the reason, after
+// the file's output and again before the closing line:
+// - it ran no test: none passed or failed (every test skipped, or none declared). With --grep or --fgrep, which
+//   leave most files without a test, this holds for the run as a whole instead;
+// - under CI (the CI variable set, other than "false" or "0"), it skipped a test without failing any, and
+//   declares no reason that allows it: a tag `@allowSkipInCI <reason>` in a comment of the file. A skip in CI
+//   most often means a missing tool or a broken setup, which the skipped total would hide; skips in a file that
+//   failed are taken to follow from its failures (skipTheRestAfterAFailure);
+// - it ran longer than TEST_FILE_TIMEOUT seconds (default 1200, above the longest a file allows itself:
+//   language-hosts.test.ts's first Go build), or was still running TEST_EXIT_GRACE seconds (default 10) after
+//   its summary line: something it started keeps it alive. Its whole process group is stopped (SIGTERM, then
+//   SIGKILL), and the run goes on;
+// - it ended without its summary line (it did not load, crashed, or was killed), or exited non-zero though it
+//   reported no failure.
+//
+// Each process's output is printed whole when it ends, so files never interleave line by line. Each runs in a
+// process group of its own, which a stop or a Ctrl+C signals whole (scripts/test-process.js); the rules are
+// scripts/test-verdicts.js's.
 const { setInterval, clearInterval } = require("node:timers");
 const fs = require("node:fs");
 const os = require("node:os");
@@ -33,12 +50,29 @@ const path = require("node:path");
 const { loadOptions } = require("mocha/lib/cli/options");
 const lookupFiles = require("mocha/lib/cli/lookup-files");
 const { packThisCheckout } = require("./pack");
+const { runProcess, signalAll } = require("./test-process");
+const { isFiltered, judge } = require("./test-verdicts");
 
 const ROOT = path.resolve(__dirname, "..");
 const MOCHA = path.join(ROOT, "node_modules", "mocha", "bin", "mocha.js");
-const TIMES_FILE = path.join(ROOT, ".cache", "test-times.json");
+const TIMES_FILE = process.env["TEST_TIMES_FILE"] || path.join(ROOT, ".cache", "test-times.json");
 const SHARDS = /@shards\s+(\d+)/;
-const SUMMARY = /^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/;
+
+/** A number of seconds from the environment, or the default; anything else stops the run, naming it. */
+function seconds(name, fallback) {
+  const text = process.env[name] ?? "";
+  if (text === "") {
+    return fallback;
+  }
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new Error(`${name} must be a number of seconds; got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+/** TEST_FILE_TIMEOUT and TEST_EXIT_GRACE, read when the run starts (see the top of this file). */
+const limits = { timeLimitS: 0, exitGraceS: 0 };
 
 /**
  * The test files named on the command line, and every other argument, which goes to each mocha process
@@ -133,7 +167,6 @@ function batchName(batch) {
 
 const GNU_TIME = "/usr/bin/time";
 const MEASURE_CPU = process.env["TEST_MEASURE_CPU"] === "1" && fs.existsSync(GNU_TIME);
-let cpuFiles = 0;
 
 /** User plus system CPU seconds from GNU time's output file, or undefined; the file is removed. */
 function readCpu(file) {
@@ -151,71 +184,65 @@ function readCpu(file) {
   }
 }
 
-const children = new Set();
 /** Set on SIGINT or SIGTERM: the running files are stopped, and no other starts. */
 let stopping = false;
+let processCount = 0;
 
-/** Runs one mocha process; resolves with its counts, its time and its whole output. */
-function runBatch(batch, forwarded, env) {
+/** Each file's own counts, as tests/reporter.js wrote them; undefined when it wrote none. */
+function readTally(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
+/** Runs one mocha process; resolves with its counts, what it broke, its time and its whole output. */
+async function runBatch(batch, forwarded, env) {
   const startedAt = Date.now();
-  return new Promise((resolve) => {
-    // With TEST_MEASURE_CPU=1, GNU time reports the CPU the file used: its mocha process and every process it
-    // waited for (the Pulumi CLI, which waits for its plugins and language hosts). Timing a file's wall clock
-    // says little when files share the cores; its CPU says what it costs the machine.
-    const cpuFile = MEASURE_CPU
-      ? path.join(os.tmpdir(), `run-tests-cpu-${process.pid}-${(cpuFiles += 1)}`)
-      : undefined;
-    const command =
-      cpuFile === undefined ? [process.execPath] : [GNU_TIME, "-f", "%U %S", "-o", cpuFile, process.execPath];
-    const child = spawn(command[0], [...command.slice(1), MOCHA, ...batch.files, ...forwarded], {
+  processCount += 1;
+  const tallyFile = path.join(os.tmpdir(), `run-tests-tally-${process.pid}-${processCount}.json`);
+  // With TEST_MEASURE_CPU=1, GNU time reports the CPU the file used: its mocha process and every process it
+  // waited for (the Pulumi CLI, which waits for its plugins and language hosts). Timing a file's wall clock
+  // says little when files share the cores; its CPU says what it costs the machine.
+  const cpuFile = MEASURE_CPU
+    ? path.join(os.tmpdir(), `run-tests-cpu-${process.pid}-${processCount}`)
+    : undefined;
+  const command =
+    cpuFile === undefined ? [process.execPath] : [GNU_TIME, "-f", "%U %S", "-o", cpuFile, process.execPath];
+  const run = await runProcess(
+    command[0],
+    [...command.slice(1), MOCHA, ...batch.files, ...forwarded],
+    {
       cwd: ROOT,
-      env: batch.shard === undefined ? env : { ...env, TEST_SHARD: batch.shard },
-      stdio: ["ignore", "pipe", "pipe"],
-      // GNU time ignores SIGINT while it waits, and its death would orphan mocha: a measured file gets a
-      // process group of its own, which the stop below signals whole.
-      detached: cpuFile !== undefined,
-    });
-    children.add(child);
-    let output = "";
-    let stdout = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-      output += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      output += chunk;
-    });
-    const finish = (code, problem) => {
-      children.delete(child);
-      const lines = stdout.trimEnd().split("\n");
-      const summary = SUMMARY.exec(lines[lines.length - 1] ?? "");
-      const counts = {
-        passed: summary === null ? 0 : Number(summary[1]),
-        failed: summary === null ? 0 : Number(summary[2]),
-        skipped: summary === null ? 0 : Number(summary[3] ?? 0),
-      };
-      // A process that ended badly without reporting a failure (a file that does not load, a crash, a
-      // signal) still fails the run, counted as one failure.
-      if (summary === null || (code !== 0 && counts.failed === 0)) {
-        counts.failed += 1;
-        output += `\nrun-tests: mocha ${problem ?? `exited with ${code}`} ${summary === null ? "without its summary line" : "though it reported no failure"}\n`;
-      }
-      resolve({ batch, counts, code, output, ms: Date.now() - startedAt, cpu: readCpu(cpuFile) });
-    };
-    child.on("error", (error) => finish(1, `failed to start: ${error.message}`));
-    child.on("close", (code, signal) =>
-      finish(code ?? 1, signal === null ? undefined : `was ended by ${signal}`),
-    );
-  });
+      env: {
+        ...env,
+        TEST_TALLY_FILE: tallyFile,
+        ...(batch.shard === undefined ? {} : { TEST_SHARD: batch.shard }),
+      },
+    },
+    limits,
+  );
+  const name = batchName(batch);
+  const verdict = judge({ name, files: batch.files }, run, readTally(tallyFile), isFiltered(forwarded));
+  return { batch, ...verdict, output: run.output, ms: Date.now() - startedAt, cpu: readCpu(cpuFile) };
 }
 
 function report(result) {
   const { batch, counts, ms } = result;
   const skipped = counts.skipped > 0 ? `, ${counts.skipped} skipped` : "";
+  const lines = [
+    ...result.notes.map((note) => `run-tests: ${batchName(batch)}: ${note}`),
+    ...result.allowedSkips.map((line) => `run-tests: ${line}`),
+    ...result.problems.map(({ subject, why }) => `run-tests: FAILED ${subject}: ${why}`),
+  ];
   process.stdout.write(
     `\n■ ${batchName(batch)}: ${counts.passed} passed, ${counts.failed} failed${skipped} (${(ms / 1000).toFixed(1)} s)\n`,
   );
   process.stdout.write(result.output.endsWith("\n") ? result.output : `${result.output}\n`);
+  process.stdout.write(lines.map((line) => `${line}\n`).join(""));
 }
 
 /**
@@ -250,6 +277,8 @@ async function pool(todo, jobs, run) {
 }
 
 async function main() {
+  limits.timeLimitS = seconds("TEST_FILE_TIMEOUT", 1200);
+  limits.exitGraceS = seconds("TEST_EXIT_GRACE", 10);
   const { files: named, forwarded } = parseArguments(process.argv.slice(2));
   const files = testFiles(named);
   if (files.length === 0) {
@@ -278,11 +307,22 @@ async function main() {
   }
   writeTimes(times);
 
+  const total = summarize(results, startedAt, isFiltered(forwarded));
+  return total.failed > 0 ? 1 : 0;
+}
+
+/**
+ * Prints the times table, then each file that failed and why, and the skips CI allowed; then the closing
+ * line. Returns the run's counts.
+ */
+function summarize(results, startedAt, filtered) {
   const total = { passed: 0, failed: 0, skipped: 0 };
   const cpu = results.reduce((sum, result) => sum + (result.cpu ?? 0), 0);
   process.stdout.write(
     `\nrun-tests: times (wall clock ${((Date.now() - startedAt) / 1000).toFixed(1)} s${MEASURE_CPU ? `, ${cpu.toFixed(0)} s CPU` : ""})\n`,
   );
+  const failures = [];
+  const allowedSkips = [];
   for (const result of [...results].sort((a, b) => b.ms - a.ms)) {
     process.stdout.write(
       `  ${(result.ms / 1000).toFixed(1).padStart(7)} s${result.cpu === undefined ? "" : `  ${result.cpu.toFixed(1).padStart(7)} s CPU`}  ${batchName(result.batch)}\n`,
@@ -290,31 +330,35 @@ async function main() {
     total.passed += result.counts.passed;
     total.failed += result.counts.failed;
     total.skipped += result.counts.skipped;
+    failures.push(...result.failedTests, ...result.problems.map(({ subject, why }) => `${subject}: ${why}`));
+    allowedSkips.push(...result.allowedSkips);
   }
-  const failedFiles = results
-    .filter((result) => result.counts.failed > 0)
-    .map((result) => batchName(result.batch));
-  if (failedFiles.length > 0) {
-    process.stdout.write(`run-tests: failures in ${failedFiles.join(", ")}\n`);
+  if (filtered && total.passed + total.failed === 0) {
+    total.failed += 1;
+    failures.push("the run: ran no test: no test matched --grep or --fgrep");
+  }
+  if (allowedSkips.length > 0) {
+    process.stdout.write(
+      `run-tests: skips allowed in CI:\n${allowedSkips.map((line) => `  ${line}\n`).join("")}`,
+    );
+  }
+  if (failures.length > 0) {
+    process.stdout.write(`run-tests: failed:\n${failures.map((line) => `  ${line}\n`).join("")}`);
   }
   const skipped = total.skipped > 0 ? `, ${total.skipped} skipped` : "";
   process.stdout.write(`${total.passed} passed, ${total.failed} failed${skipped}\n`);
-  return total.failed > 0 ? 1 : 0;
+  return total;
 }
 
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.once(signal, () => {
     stopping = true;
-    for (const child of children) {
-      if (MEASURE_CPU && child.pid !== undefined) {
-        process.kill(-child.pid, signal);
-      } else {
-        child.kill(signal);
-      }
-    }
+    signalAll(signal);
     process.exitCode = 130;
   });
 }
+// A run that ends early (an error here) leaves no file running.
+process.once("exit", () => signalAll("SIGKILL"));
 
 main().then(
   (code) => {

@@ -133,7 +133,12 @@ describe("e2e: reading a job with getJobOutput, through the Pulumi CLI", functio
     ]);
     texts.push(["pulumi stack export", (await workspace.exportStack()).text]);
     texts.push(["pulumi stack output", JSON.stringify(await workspace.outputs())]);
-    for (const file of [...(await workspace.backendFiles()), ...(await listFiles(workspace.homeDir))]) {
+    const stateFiles = await workspace.backendFiles();
+    expect(
+      stateFiles.some((file) => file.endsWith(".json")),
+      "the backend holds the stack's state",
+    ).to.equal(true);
+    for (const file of [...stateFiles, ...(await listFiles(workspace.homeDir))]) {
       texts.push([file, await fs.readFile(file, "latin1")]);
     }
     for (const [where, text] of texts) {

@@ -174,7 +174,12 @@ describe("e2e: a JobRerun from Go (examples/go) through the Go SDK and the narra
 
     expectSucceeded(result);
     expect(requests, describeRequests(requests)).to.deep.equal([]);
-    for (const file of await workspace.backendFiles()) {
+    const stateFiles = await workspace.backendFiles();
+    expect(
+      stateFiles.some((file) => file.endsWith(".json")),
+      "the backend holds the stack's state",
+    ).to.equal(true);
+    for (const file of stateFiles) {
       expect(tokenLeaks(await fs.readFile(file, "utf8"), token), file).to.deep.equal([]);
     }
     for (const command of workspace.transcript) {

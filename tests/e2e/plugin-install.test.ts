@@ -232,7 +232,12 @@ outputs:
       const provider = resources.find((resource) => resource.type === "pulumi:providers:narrative");
       expect(JSON.stringify(provider?.inputs?.["token"])).to.include("ciphertext");
       expect(tokenLeaks(text, other)).to.deep.equal([]);
-      for (const file of await workspace.backendFiles()) {
+      const stateFiles = await workspace.backendFiles();
+      expect(
+        stateFiles.some((file) => file.endsWith(".json")),
+        "the backend holds the stack's state",
+      ).to.equal(true);
+      for (const file of stateFiles) {
         expect(tokenLeaks(await fs.readFile(file, "utf8"), other), file).to.deep.equal([]);
       }
       for (const command of workspace.transcript) {
@@ -279,7 +284,12 @@ resources:
     const { resources } = await workspace.exportStack();
     const provider = resources.find((resource) => resource.type === "pulumi:providers:narrative");
     expect(JSON.stringify(provider?.inputs?.["token"])).to.include("ciphertext");
-    for (const file of await workspace.backendFiles()) {
+    const stateFiles = await workspace.backendFiles();
+    expect(
+      stateFiles.some((file) => file.endsWith(".json")),
+      "the backend holds the stack's state",
+    ).to.equal(true);
+    for (const file of stateFiles) {
       expect(tokenLeaks(await fs.readFile(file, "utf8"), literal), file).to.deep.equal([]);
     }
   });

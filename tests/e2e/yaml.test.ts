@@ -249,7 +249,12 @@ describe("e2e: a JobRerun from Pulumi YAML through the narrative plugin", functi
   });
 
   it("8. the token is in no state file, no backup, no history and no output", async () => {
-    for (const file of await workspace.backendFiles()) {
+    const stateFiles = await workspace.backendFiles();
+    expect(
+      stateFiles.some((file) => file.endsWith(".json")),
+      "the backend holds the stack's state",
+    ).to.equal(true);
+    for (const file of stateFiles) {
       const text = await fs.readFile(file, "utf8");
       expect(tokenLeaks(text, token), file).to.deep.equal([]);
     }

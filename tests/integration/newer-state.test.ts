@@ -1,19 +1,23 @@
 /**
  * The provider over a state a newer release wrote: every method that reads a stored state (diff for preview
  * and up, update, read for refresh) refuses it before the API hears anything, so the engine keeps the state as
- * it is. The state is what this build stores, then edited as a later release could write it.
+ * it is; delete reads nothing, so `pulumi destroy` still removes the resource, through either host. The state
+ * is what this build stores, then edited as a later release could write it.
  */
 import { expect } from "chai";
 import type { StoredOutputs } from "../../provider/jobrerun/decisions";
 import { NarrativeStateError } from "../../provider/api/errors";
+import { SEEDED_JOB_IDS, startSimulator, type Simulator } from "../../provider/simulator";
 import { STATE_SCHEMA_VERSION } from "../../provider/jobrerun/state-version";
 import {
   COMPLETED_JOB,
   expectFailure,
   providerHarness,
   rerunInputs,
+  TOKEN,
   type Harness,
 } from "../support/provider-harness";
+import { ProviderHost, type HostKind } from "../support/provider-hosts";
 
 describe("integration: the provider over a state a newer release wrote", () => {
   let h: Harness;
@@ -67,9 +71,45 @@ describe("integration: the provider over a state a newer release wrote", () => {
     expect(error).to.be.instanceOf(NarrativeStateError);
     expect(sentSince()).to.have.length(0);
   });
-
-  it("delete needs nothing from the state and sends nothing", async () => {
-    await h.provider.delete();
-    expect(sentSince()).to.have.length(0);
-  });
 });
+
+for (const kind of ["dynamic", "plugin"] as HostKind[]) {
+  describe(`integration: destroying a JobRerun a newer release wrote, through the ${kind} host`, function () {
+    // A host process starts in about a second.
+    this.timeout(30_000);
+
+    let sim: Simulator;
+    let host: ProviderHost;
+
+    before(async () => {
+      sim = await startSimulator({ frozen: true, token: TOKEN });
+      host = await ProviderHost.start(kind);
+      await host.configure({ "narrative:token": TOKEN, "narrative:apiUrl": sim.url });
+    });
+
+    after(async () => {
+      await host?.close();
+      await sim?.close();
+    });
+
+    it("delete succeeds, so the engine drops the resource, and sends nothing; the job is untouched", async () => {
+      const jobId = SEEDED_JOB_IDS.completed;
+      const { id, outputs } = await host.create({ jobId, triggers: { sql: "v1" } });
+      // Where each host keeps the bookkeeping: the dynamic one under status, the plugin at the top.
+      const bookkeeping = (kind === "dynamic" ? outputs["status"] : outputs) as Record<string, unknown>;
+      Object.assign(bookkeeping, { schemaVersion: STATE_SCHEMA_VERSION + 1, writtenBy: "99.0.0" });
+      // The edited state is one the host takes for a newer release's: refresh refuses it.
+      const refused = await host.read(id, outputs).then(
+        () => "",
+        (error: Error) => error.message,
+      );
+      expect(refused).to.include("written by pulumi-narrative-jobs 99.0.0");
+      sim.reset();
+
+      await host.delete(id, outputs);
+
+      expect(sim.requests).to.deep.equal([]);
+      expect(sim.appliedReschedules(jobId)).to.equal(0);
+    });
+  });
+}
