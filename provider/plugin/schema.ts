@@ -4,23 +4,22 @@
  * (scripts/schema.ts); the version is the npm package's, the one number the plugin, the schema and the SDKs
  * share.
  */
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
-
 export const JOB_RERUN_TOKEN = "narrative:index:JobRerun";
 export const GET_JOB_TOKEN = "narrative:index:getJob";
 export const DATASET_SELECTOR_TOKEN = "narrative:index:DatasetSelector";
 
-/** The package's root: two levels up from both provider/plugin (sources) and lib/plugin (the build). */
-const PACKAGE_ROOT = path.resolve(__dirname, "..", "..");
+// Literal requires of the package's root (two levels up from both provider/plugin, the sources, and lib/plugin,
+// the build), rather than file reads: a bundler then carries both files into the standalone plugin.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const manifest = (): { version: string } => require("../../package.json") as { version: string };
+const schema = (): unknown => require("../../schema.json");
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as {
-    version: string;
-  };
-  return manifest.version;
+  return manifest().version;
 }
 
+/** schema.json's text as `npm run schema` writes it (two-space JSON and a newline). */
 export function schemaJson(): string {
-  return readFileSync(path.join(PACKAGE_ROOT, "schema.json"), "utf8");
+  return `${JSON.stringify(schema(), null, 2)}\n`;
 }
