@@ -185,8 +185,12 @@ export async function startReleaseServer(dir: string): Promise<ReleaseServer> {
       response.writeHead(404).end("not found\n");
       return;
     }
+    // With its length, as a release's asset is served: the CLI checks that it got as many bytes as announced.
     fs.readFile(file).then(
-      (bytes) => response.writeHead(200, { "content-type": "application/gzip" }).end(bytes),
+      (bytes) =>
+        response
+          .writeHead(200, { "content-type": "application/gzip", "content-length": bytes.length })
+          .end(bytes),
       () => response.writeHead(500).end(),
     );
   });
@@ -196,10 +200,4 @@ export async function startReleaseServer(dir: string): Promise<ReleaseServer> {
     requests,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
-}
-
-/** The checksum the checksums file gives for `archive`. */
-export async function listedChecksum(checksums: string, archive: string): Promise<string | undefined> {
-  const lines = (await fs.readFile(checksums, "utf8")).trim().split("\n");
-  return lines.find((line) => line.endsWith(`  ${path.basename(archive)}`))?.split("  ")[0];
 }
