@@ -118,6 +118,25 @@ describe("e2e: the standalone plugin, with no Node.js on the machine's PATH", fu
     // The npm package stays JavaScript: package-contents.test.ts checks that no executable got into it.
   });
 
+  it("npm run release -- check-assets names what a release would still lack, and finds these two archives right", async () => {
+    const checked = await runCommand("npm", ["run", "--silent", "release", "--", "check-assets", built.dir], {
+      cwd: REPO_ROOT,
+      allowFailure: true,
+    });
+
+    expect(checked.code).to.equal(1);
+    expect(checked.stderr.trim().split("\n").sort()).to.deep.equal(
+      [
+        `release: missing: pulumi-resource-narrative-v${VERSION}-darwin-amd64.tar.gz`,
+        `release: missing: pulumi-resource-narrative-v${VERSION}-darwin-arm64.tar.gz`,
+        `release: missing: pulumi-resource-narrative-v${VERSION}-windows-amd64.tar.gz`,
+        `release: missing: pulumi-narrative-jobs-${VERSION}.tgz`,
+        `release: missing: pulumi_narrative-${VERSION}.tar.gz`,
+        `release: missing: pulumi_narrative-${VERSION}-py3-none-any.whl`,
+      ].sort(),
+    );
+  });
+
   it("linux-amd64, started with a PATH holding no node, answers GetPluginInfo and GetSchema", async () => {
     expect(nodesOn(nodeless)).to.deep.equal([]);
 
