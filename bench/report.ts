@@ -1,6 +1,6 @@
 /** The benchmark's figures (results.json) and their rendering as bench/results.md. */
 import type { ProviderTextGrowth, ResourceFootprint } from "./footprint";
-import type { PluginStartResults } from "./plugin-start";
+import type { PluginStartResults, StandaloneStartResults } from "./plugin-start";
 import { formatSummary, type Summary } from "./stats";
 
 export const GOALS = {
@@ -120,6 +120,8 @@ export interface PluginResults {
   preview: PluginCompared[];
   up: PluginCompared[];
   start: PluginStartResults;
+  /** "standalone" when the YAML programs ran the standalone plugin (BENCH_STANDALONE=1); else lib/plugin/main.js. */
+  yamlPlugin?: "standalone" | undefined;
   /** Set when this section was measured on its own (`--only plugin`), after the rest of the run. */
   measuredBy: MeasuredBy | undefined;
 }
@@ -343,6 +345,16 @@ is met when the median ratio is within it; a request goal must hold in every run
       `${formatSummary(plugin.start.plugin.port, 0, " ms")}: ${ratio(plugin.start.portRatio)}`,
       "reported",
     ]);
+    const standalone = plugin.start.standalone;
+    if (standalone !== undefined) {
+      summaryRows.push([
+        "6",
+        "standalone plugin start-up to its port line, over lib/plugin/main.js's",
+        "≤ 1.00",
+        `${formatSummary(standalone.standalone.port, 0, " ms")}: ${ratio(standalone.portRatio)}`,
+        met(standalone.portRatio.median <= 1),
+      ]);
+    }
   }
   sections.push(`## Summary\n\n${table(["Ask", "Figure", "Goal", "Measured", "Met"], summaryRows)}`);
 
@@ -653,7 +665,11 @@ function renderPlugin(plugin: PluginResults): string {
   return `## 6. Provider plugin (Pulumi YAML)
 
 The same N JobReruns (the same names, job ids and change of triggers, \`waitFor: "none"\`) as a Pulumi YAML program,
-which Pulumi's YAML language host runs against the \`narrative\` provider plugin (\`lib/plugin/main.js\`, named in the
+which Pulumi's YAML language host runs against the \`narrative\` provider plugin (${
+    plugin.yamlPlugin === "standalone"
+      ? "the standalone executable of `npm run plugin-archives`"
+      : "`lib/plugin/main.js`"
+  }, named in the
 project's \`plugins.providers\`), and as the Node.js program of sections 2 and 3 through the dynamic provider host.
 Both against the same simulator and proxy; the YAML program's triggers come from a setting (YAML reads no
 variables), set by a command of its own before the clock starts. Every job was rescheduled once before the stacks
@@ -696,6 +712,44 @@ ${table(
     ],
     ["plugin over dynamic host, run by run", ratio(start.portRatio), ratio(start.firstAnswerRatio), "—"],
   ],
+)}${start.standalone === undefined ? "" : renderStandalone(start.standalone, start.runs)}`;
+}
+
+/** The standalone plugin's start-up against lib/plugin/main.js, and the size of each release archive. */
+function renderStandalone(standalone: StandaloneStartResults, runs: number): string {
+  const ms = (summary: Summary): string => formatSummary(summary, 0, " ms");
+  const mib = (value: number): string => `${(value / 1024 / 1024).toFixed(1)} MiB`;
+  return `
+
+The standalone plugin (\`npm run plugin-archives\`: a Node.js single executable application that needs no Node.js
+where it runs), ${standalone.target}, against lib/plugin/main.js run by \`node\`: ${runs} starts of each, alternating
+after one unmeasured start of each, measured as above.
+
+${table(
+  ["Provider", "To the port line", "To the first answer", "GetSchema round trip"],
+  [
+    [
+      `standalone pulumi-resource-narrative (${standalone.target})`,
+      ms(standalone.standalone.port),
+      ms(standalone.standalone.firstAnswer),
+      standalone.standalone.schema === undefined ? "—" : ms(standalone.standalone.schema),
+    ],
+    [
+      "standalone over lib/plugin/main.js, run by run",
+      ratio(standalone.portRatio),
+      ratio(standalone.firstAnswerRatio),
+      "—",
+    ],
+  ],
+)}
+
+${table(
+  ["Release archive", "Archive (.tar.gz)", "Executable"],
+  standalone.archives.map((archive) => [
+    archive.target,
+    mib(archive.archiveBytes),
+    mib(archive.executableBytes),
+  ]),
 )}`;
 }
 

@@ -33,7 +33,7 @@ import {
 import { startApiProxy, type ApiProxy } from "./api-proxy";
 import { measureClient } from "./client";
 import { providerTextGrowth, resourceFootprint } from "./footprint";
-import { measurePluginStart } from "./plugin-start";
+import { measurePluginStart, standalonePlugin } from "./plugin-start";
 import {
   benchJobId,
   GENERATION_VARIABLE,
@@ -102,6 +102,16 @@ const PLUGIN_COUNTS = [10, 100];
 const PLUGIN_START_RUNS = 20;
 /** The directory npm puts the package's executables in, which a YAML project names in `plugins.providers`. */
 const PLUGIN_DIR = path.join(REPO_ROOT, "node_modules", ".bin");
+/** BENCH_STANDALONE=1: section 6's YAML programs run the standalone plugin (npm run plugin-archives) instead. */
+const STANDALONE = process.env["BENCH_STANDALONE"] === "1";
+
+async function yamlPluginDir(): Promise<string> {
+  const built = STANDALONE ? await standalonePlugin() : undefined;
+  if (STANDALONE && built === undefined) {
+    throw new BenchUsageError("BENCH_STANDALONE=1: this machine builds no standalone plugin for itself");
+  }
+  return built?.dir ?? PLUGIN_DIR;
+}
 /** An up of 500 resources takes minutes on 2 cores; a hung engine must still end the run. */
 const COMMAND_TIMEOUT_MS = 20 * 60_000;
 
@@ -259,7 +269,7 @@ class Bench {
     const project = `bench-yaml-${count}`;
     await fs.mkdir(E2E_ROOT, { recursive: true });
     const dir = await fs.mkdtemp(path.join(E2E_ROOT, `${project}-`));
-    await fs.writeFile(path.join(dir, "Pulumi.yaml"), yamlProgramText(project, count, PLUGIN_DIR));
+    await fs.writeFile(path.join(dir, "Pulumi.yaml"), yamlProgramText(project, count, await yamlPluginDir()));
     const workspace = await PulumiWorkspace.create({ project, dir, existingProject: true, removeDir: true });
     this.workspaces.add(workspace);
     await workspace.configureNarrative(this.proxy.url, this.token);
@@ -628,7 +638,14 @@ async function measurePlugin(
     `plugin start-up ${formatSummary(start.plugin.port, 0, " ms")}, dynamic host ` +
       `${formatSummary(start.dynamicHost.port, 0, " ms")}; ratio ${formatSummary(start.portRatio, 2)}`,
   );
-  return { counts: [...counts], runs, preview, up, start };
+  return {
+    counts: [...counts],
+    runs,
+    preview,
+    up,
+    start,
+    ...(STANDALONE ? { yamlPlugin: "standalone" as const } : {}),
+  };
 }
 
 function pluginSide(measures: readonly CommandMeasure[]): PluginCompared["yaml"] {
