@@ -667,7 +667,7 @@ function renderPlugin(plugin: PluginResults): string {
 The same N JobReruns (the same names, job ids and change of triggers, \`waitFor: "none"\`) as a Pulumi YAML program,
 which Pulumi's YAML language host runs against the \`narrative\` provider plugin (${
     plugin.yamlPlugin === "standalone"
-      ? "the standalone executable of `npm run plugin-archives`"
+      ? "the standalone executable\nof `npm run plugin-archives`"
       : "`lib/plugin/main.js`"
   }, named in the
 project's \`plugins.providers\`), and as the Node.js program of sections 2 and 3 through the dynamic provider host.
