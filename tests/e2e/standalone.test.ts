@@ -209,6 +209,10 @@ describe("e2e: the standalone plugin, with no Node.js on the machine's PATH", fu
         rescheduleCount: 0,
         snapshotId: SNAPSHOT_ID,
       });
+      // The release that wrote the state, from the package.json bundled into the executable.
+      const { resources } = await ws().exportStack();
+      const rerun = resources.find((resource) => resource.type === "narrative:index:JobRerun");
+      expect(rerun?.outputs).to.deep.include({ writtenBy: VERSION });
     });
 
     it("2. a trigger change: preview shows the update and sends nothing", async () => {
