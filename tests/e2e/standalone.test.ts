@@ -7,6 +7,7 @@
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { existsSync, promises as fs, statSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
 import { E2E_ROOT, PulumiWorkspace, REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
@@ -29,6 +30,8 @@ const SCHEMA = path.join(REPO_ROOT, "schema.json");
 /** Debian's qemu-user and the arm64 C libraries it runs an arm64 executable with (.ci/run installs them). */
 const QEMU = "/usr/bin/qemu-aarch64";
 const ARM64_SYSROOT = "/usr/aarch64-linux-gnu";
+/** Debian's Wine (package wine64, which .ci/run installs), to run the windows-amd64 executable. */
+const WINE = "/usr/lib/wine/wine64";
 
 /** The YAML program of the lifecycle: the plugin found in `pluginDir` (plugins.providers), as a project names it. */
 function program(project: string, pluginDir: string): string {
@@ -63,19 +66,21 @@ describe("e2e: the standalone plugin, with no Node.js on the machine's PATH", fu
   let built: Archives;
   let amd64: string;
   let arm64: string;
+  let windows: string;
   let nodeless: string;
   let sim: Simulator;
   let workspace: PulumiWorkspace | undefined;
   const dirs: string[] = [];
 
   before(async function () {
-    // Bundling and two injections take about 30 s; the first build on a machine fetches two 40 MB packages.
+    // Bundling and three injections take about 40 s; the first build on a machine fetches three 30-40 MB packages.
     this.timeout(600_000);
-    built = await buildArchives(["linux-amd64", "linux-arm64"]);
+    built = await buildArchives(["linux-amd64", "linux-arm64", "windows-amd64"]);
     amd64 = await unpack(built.archives["linux-amd64"] ?? "");
     arm64 = await unpack(built.archives["linux-arm64"] ?? "");
+    windows = await unpack(built.archives["windows-amd64"] ?? "");
     nodeless = await nodelessPath();
-    dirs.push(built.dir, amd64, arm64, nodeless);
+    dirs.push(built.dir, amd64, arm64, windows, nodeless);
     sim = await startSimulator({ frozen: true, token });
   });
 
@@ -89,36 +94,32 @@ describe("e2e: the standalone plugin, with no Node.js on the machine's PATH", fu
   });
 
   it("each archive holds the executable, LICENSE, README.md and the third-party notices; the checksums match", async () => {
-    for (const [target, dir] of [
-      ["linux-amd64", amd64],
-      ["linux-arm64", arm64],
-    ] as const) {
+    const unpacked = { "linux-amd64": amd64, "linux-arm64": arm64, "windows-amd64": windows };
+    const lines: string[] = [];
+    for (const [target, dir] of Object.entries(unpacked)) {
       const archive = built.archives[target] ?? "";
-      expect(path.basename(archive)).to.equal(`pulumi-resource-narrative-v${VERSION}-${target}.tar.gz`);
-      expect((await fs.readdir(dir)).sort()).to.deep.equal([
-        "LICENSE",
-        "README.md",
-        "THIRD-PARTY-NOTICES",
-        "pulumi-resource-narrative",
-      ]);
-      expect(statSync(path.join(dir, "pulumi-resource-narrative")).mode & 0o777).to.equal(0o755);
+      const name = `pulumi-resource-narrative-v${VERSION}-${target}.tar.gz`;
+      const executable = target.startsWith("windows")
+        ? "pulumi-resource-narrative.exe"
+        : "pulumi-resource-narrative";
+      expect(path.basename(archive)).to.equal(name);
+      expect((await fs.readdir(dir)).sort()).to.deep.equal(
+        ["LICENSE", "README.md", "THIRD-PARTY-NOTICES", executable].sort(),
+      );
+      expect(statSync(path.join(dir, executable)).mode & 0o777).to.equal(0o755);
       expect(await fs.readFile(path.join(dir, "LICENSE"), "utf8")).to.equal(
         await fs.readFile(path.join(REPO_ROOT, "LICENSE"), "utf8"),
       );
       const notices = await fs.readFile(path.join(dir, "THIRD-PARTY-NOTICES"), "utf8");
       expect(notices).to.include("Node.js").and.include("@grpc/grpc-js@").and.include("google-protobuf@");
+      lines.push(`${await sha256(archive)}  ${name}`);
     }
-    const listed = (await fs.readFile(built.checksums, "utf8")).trim().split("\n").sort();
-    expect(listed).to.deep.equal(
-      [
-        `${await sha256(built.archives["linux-amd64"] ?? "")}  pulumi-resource-narrative-v${VERSION}-linux-amd64.tar.gz`,
-        `${await sha256(built.archives["linux-arm64"] ?? "")}  pulumi-resource-narrative-v${VERSION}-linux-arm64.tar.gz`,
-      ].sort(),
-    );
+    const listed = (await fs.readFile(built.checksums, "utf8")).trim().split("\n");
+    expect([...listed].sort(), "one line per archive, any order").to.deep.equal(lines.sort());
     // The npm package stays JavaScript: package-contents.test.ts checks that no executable got into it.
   });
 
-  it("npm run release -- check-assets names what a release would still lack, and finds these two archives right", async () => {
+  it("npm run release -- check-assets names what a release would still lack, and finds these three archives right", async () => {
     const checked = await runCommand("npm", ["run", "--silent", "release", "--", "check-assets", built.dir], {
       cwd: REPO_ROOT,
       allowFailure: true,
@@ -129,7 +130,6 @@ describe("e2e: the standalone plugin, with no Node.js on the machine's PATH", fu
       [
         `release: missing: pulumi-resource-narrative-v${VERSION}-darwin-amd64.tar.gz`,
         `release: missing: pulumi-resource-narrative-v${VERSION}-darwin-arm64.tar.gz`,
-        `release: missing: pulumi-resource-narrative-v${VERSION}-windows-amd64.tar.gz`,
         `release: missing: pulumi-narrative-jobs-${VERSION}.tgz`,
         `release: missing: pulumi_narrative-${VERSION}.tar.gz`,
         `release: missing: pulumi_narrative-${VERSION}-py3-none-any.whl`,
@@ -161,11 +161,34 @@ describe("e2e: the standalone plugin, with no Node.js on the machine's PATH", fu
       QEMU,
       ["-L", ARM64_SYSROOT, path.join(arm64, "pulumi-resource-narrative")],
       { PATH: nodeless },
-      240_000,
+      { timeoutMs: 240_000 },
     );
 
     expect(answers.version).to.equal(VERSION);
     expect(JSON.parse(answers.schema)).to.deep.equal(JSON.parse(await fs.readFile(SCHEMA, "utf8")));
+  });
+
+  it("windows-amd64 under Wine answers GetPluginInfo and GetSchema the same", async function () {
+    // A new Wine prefix takes seconds to make; Node.js 20 refuses Wine's default, Windows 7, so it says Windows 10.
+    this.timeout(300_000);
+    expect(existsSync(WINE), `${WINE} (Debian's wine64; .ci/run installs it)`).to.equal(true);
+    const prefix = await fs.mkdtemp(path.join(os.tmpdir(), "narrative-wine-"));
+    dirs.push(prefix);
+    const env = { PATH: nodeless, HOME: os.homedir(), WINEPREFIX: prefix, WINEDEBUG: "-all" };
+    try {
+      await runCommand(WINE, ["winecfg", "/v", "win10"], { env, timeoutMs: 240_000 });
+
+      const answers = await askPlugin(WINE, [path.join(windows, "pulumi-resource-narrative.exe")], env, {
+        timeoutMs: 120_000,
+        outputToFiles: true,
+      });
+
+      expect(answers.version).to.equal(VERSION);
+      expect(JSON.parse(answers.schema)).to.deep.equal(JSON.parse(await fs.readFile(SCHEMA, "utf8")));
+    } finally {
+      // Wine's server outlives the programs it ran by a few seconds.
+      await runCommand("/usr/lib/wine/wineserver64", ["-k"], { env, allowFailure: true });
+    }
   });
 
   describe("a Pulumi YAML program through the real CLI, PATH holding no node", () => {

@@ -3,9 +3,9 @@
  * archives built by the npm script a release runs, a PATH that holds no `node`, the plugin's first gRPC answers,
  * and a release server on loopback.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, promises as fs, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, promises as fs, readFileSync } from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -106,6 +106,58 @@ function call<Res>(
   });
 }
 
+export interface AskOptions {
+  timeoutMs?: number;
+  /**
+   * The plugin's output to files instead of pipes: under Wine, Node.js cannot open a Linux pipe as its stderr
+   * (EBADF), though Windows gives a child pipes as Linux does.
+   */
+  outputToFiles?: boolean;
+}
+
+/** The port line `child` prints first, read from its pipes or, with `files`, from the files it writes. */
+function portLine(
+  child: ChildProcess,
+  timeoutMs: number,
+  files: { out: string; err: string } | undefined,
+): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    let stdout = "";
+    let stderr = "";
+    const errors = (): string => (files === undefined ? stderr : readIfThere(files.err));
+    const found = (): boolean => {
+      const line = /^(\d+)\r?\n/.exec(files === undefined ? stdout : readIfThere(files.out));
+      if (line?.[1] !== undefined) {
+        clearTimeout(timer);
+        clearInterval(poll);
+        resolve(Number(line[1]));
+      }
+      return line !== null;
+    };
+    const timer = setTimeout(
+      () => reject(new Error(`no port line in ${timeoutMs} ms:\n${errors()}`)),
+      timeoutMs,
+    );
+    const poll = setInterval(() => files !== undefined && found(), 100);
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout?.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      found();
+    });
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      clearInterval(poll);
+      if (!found()) {
+        reject(new Error(`exited with ${code} before its port line:\n${errors()}`));
+      }
+    });
+  });
+}
+
+function readIfThere(file: string): string {
+  return existsSync(file) ? readFileSync(file, "utf8") : "";
+}
+
 /**
  * Starts a plugin as the engine does (`command args... <engine address>`) with exactly `env`, waits for its port
  * line, asks GetPluginInfo and GetSchema, and stops it. The engine address is a listener of this process: the
@@ -115,36 +167,24 @@ export async function askPlugin(
   command: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv,
-  timeoutMs = 60_000,
+  options: AskOptions = {},
 ): Promise<PluginAnswers> {
   const engine = http.createServer();
   await new Promise<void>((resolve) => engine.listen(0, "127.0.0.1", resolve));
   const enginePort = (engine.address() as { port: number }).port;
+  const outputDir =
+    options.outputToFiles === true ? await fs.mkdtemp(path.join(os.tmpdir(), "narrative-ask-")) : "";
+  const files =
+    outputDir === "" ? undefined : { out: path.join(outputDir, "out"), err: path.join(outputDir, "err") };
+  const fds = files === undefined ? undefined : [openSync(files.out, "w"), openSync(files.err, "w")];
   const child = spawn(command, [...args, `127.0.0.1:${enginePort}`], {
     env,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", fds?.[0] ?? "pipe", fds?.[1] ?? "pipe"],
   });
+  fds?.forEach((fd) => closeSync(fd));
   let client: Client | undefined;
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let stdout = "";
-      let stderr = "";
-      const timer = setTimeout(
-        () => reject(new Error(`no port line in ${timeoutMs} ms:\n${stderr}`)),
-        timeoutMs,
-      );
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      child.stdout.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString();
-        const line = /^(\d+)\n/.exec(stdout);
-        if (line?.[1] !== undefined) {
-          clearTimeout(timer);
-          resolve(Number(line[1]));
-        }
-      });
-      child.once("error", reject);
-      child.once("exit", (code) => reject(new Error(`exited with ${code} before its port line:\n${stderr}`)));
-    });
+    const port = await portLine(child, options.timeoutMs ?? 60_000, files);
     const connected = new providerService.ResourceProviderClient(
       `127.0.0.1:${port}`,
       grpc.credentials.createInsecure(),
@@ -161,6 +201,9 @@ export async function askPlugin(
     client?.close();
     child.kill("SIGKILL");
     engine.close();
+    if (outputDir !== "") {
+      await fs.rm(outputDir, { recursive: true, force: true });
+    }
   }
 }
 
