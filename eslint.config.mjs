@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   // sdk/ is generated from schema.json (npm run sdks) and never edited by hand.
-  { ignores: ["lib/", ".cache/", ".e2e/", "node_modules/", "scripts/pulumi-cli/", "sdk/"] },
+  { ignores: ["lib/", "dist/", ".cache/", ".e2e/", "node_modules/", "scripts/pulumi-cli/", "sdk/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

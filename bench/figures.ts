@@ -110,6 +110,8 @@ export interface PluginResults {
   preview: PluginCompared[];
   up: PluginCompared[];
   start: PluginStartResults;
+  /** "standalone" when the YAML programs ran the standalone plugin (BENCH_STANDALONE=1); else lib/hosts/plugin/main.js. */
+  yamlPlugin?: "standalone" | undefined;
   /** Set when this section was measured on its own (`--only plugin`), after the rest of the run. */
   measuredBy: MeasuredBy | undefined;
 }

@@ -11,6 +11,7 @@ import { benchJobId } from "./programs";
 import { progress } from "./progress";
 import type { BenchServices } from "./services";
 import { formatSummary, pairedRatios } from "./stats";
+import { STANDALONE } from "./stacks";
 import { pluginSide, secondsOf, type CommandMeasure } from "./timer";
 
 /** Starts of each provider for the start-up figure: a start is a fraction of a second. */
@@ -107,5 +108,12 @@ export async function measurePlugin(
     `plugin start-up ${formatSummary(start.plugin.port, 0, " ms")}, dynamic host ` +
       `${formatSummary(start.dynamicHost.port, 0, " ms")}; ratio ${formatSummary(start.portRatio, 2)}`,
   );
-  return { counts: [...counts], runs, preview, up, start };
+  return {
+    counts: [...counts],
+    runs,
+    preview,
+    up,
+    start,
+    ...(STANDALONE ? { yamlPlugin: "standalone" as const } : {}),
+  };
 }

@@ -6,10 +6,21 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { E2E_ROOT, PulumiWorkspace, REPO_ROOT } from "../scripts/pulumi-harness";
+import { standalonePlugin } from "./plugin-start";
 import { programText, yamlProgramText, type ProgramKind } from "./programs";
 
 /** The directory npm puts the package's executables in, which a YAML project names in `plugins.providers`. */
 const PLUGIN_DIR = path.join(REPO_ROOT, "node_modules", ".bin");
+/** BENCH_STANDALONE=1: section 6's YAML programs run the standalone plugin (npm run plugin-archives) instead. */
+export const STANDALONE = process.env["BENCH_STANDALONE"] === "1";
+
+async function yamlPluginDir(): Promise<string> {
+  const built = STANDALONE ? await standalonePlugin() : undefined;
+  if (STANDALONE && built === undefined) {
+    throw new Error("BENCH_STANDALONE=1: this machine builds no standalone plugin for itself");
+  }
+  return built?.dir ?? PLUGIN_DIR;
+}
 
 export class BenchStacks {
   private readonly workspaces = new Set<PulumiWorkspace>();
@@ -41,7 +52,7 @@ export class BenchStacks {
     const project = `bench-yaml-${count}`;
     await fs.mkdir(E2E_ROOT, { recursive: true });
     const dir = await fs.mkdtemp(path.join(E2E_ROOT, `${project}-`));
-    await fs.writeFile(path.join(dir, "Pulumi.yaml"), yamlProgramText(project, count, PLUGIN_DIR));
+    await fs.writeFile(path.join(dir, "Pulumi.yaml"), yamlProgramText(project, count, await yamlPluginDir()));
     const workspace = await PulumiWorkspace.create({ project, dir, existingProject: true, removeDir: true });
     this.workspaces.add(workspace);
     await workspace.configureNarrative(this.apiUrl, this.token);

@@ -169,6 +169,22 @@ async function packageVersion(): Promise<string> {
   return (await manifest()).version;
 }
 
+/** Where the Go SDK lives: its module path names the repository whose releases hold the plugin's archives. */
+export const GO_IMPORT_BASE_PATH = "github.com/narrative-io/pulumi-narrative-jobs/sdk/go/narrative";
+
+/**
+ * Where the Pulumi CLI downloads the plugin a program's SDK asks for: the GitHub releases (tag v<version>, assets
+ * pulumi-resource-narrative-v<version>-<os>-<arch>.tar.gz, `npm run plugin-archives`) of the repository the Go
+ * SDK's module path names. Every generated SDK carries it, with the schema's version.
+ */
+export function pluginDownloadUrl(importBasePath: string): string {
+  const match = /^github\.com\/([^/]+)\/([^/]+)\//.exec(importBasePath);
+  if (match === null) {
+    throw new Error(`schema: the Go import path ${importBasePath} names no GitHub repository`);
+  }
+  return `github://api.github.com/${match[1]}/${match[2]}`;
+}
+
 export async function buildSchema(): Promise<Spec> {
   const config = configVariables();
   return {
@@ -177,6 +193,7 @@ export async function buildSchema(): Promise<Spec> {
     version: await packageVersion(),
     description: "Re-run a Narrative I/O data job from a Pulumi deployment when its triggers change.",
     keywords: ["pulumi", "narrative", "category/utility", "kind/native"],
+    pluginDownloadURL: pluginDownloadUrl(GO_IMPORT_BASE_PATH),
     license: "Apache-2.0",
     meta: { moduleFormat: "(.*)" },
     config: { variables: config },
@@ -269,7 +286,7 @@ function getJobFunction(): Record<string, unknown> {
 async function languages(): Promise<Record<string, unknown>> {
   return {
     go: {
-      importBasePath: "github.com/narrative-io/pulumi-narrative-jobs/sdk/go/narrative",
+      importBasePath: GO_IMPORT_BASE_PATH,
       generateResourceContainerTypes: false,
       respectSchemaVersion: true,
     },

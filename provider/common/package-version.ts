@@ -1,16 +1,11 @@
 /**
- * This package's own name, root and version, read from its package.json: provider/common/ in this repository
- * and lib/common/ in the installed package both sit two levels below it. The version goes into the User-Agent, into the stored
+ * This package's own name and version, read from its package.json: provider/common/ in this repository and
+ * lib/common/ in the installed package both sit two levels below it. The version goes into the User-Agent, into the stored
  * state (so that a release can say which release wrote a state it cannot read), and into messages that say
- * which release to install.
+ * which release to install. A literal `require` rather than a file read, so that a bundler carries package.json
+ * into the standalone plugin.
  */
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
-
 export const PACKAGE_NAME = "pulumi-narrative-jobs";
-
-/** The package's root directory: where package.json and schema.json are, in this repository and installed. */
-export const PACKAGE_ROOT = path.resolve(__dirname, "..", "..");
 
 let version: string | null | undefined;
 
@@ -19,10 +14,8 @@ export function packageVersion(): string | undefined {
   if (version === undefined) {
     version = null;
     try {
-      const manifest = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as {
-        name?: unknown;
-        version?: unknown;
-      };
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- see the file's comment
+      const manifest = require("../../package.json") as { name?: unknown; version?: unknown };
       if (manifest.name === PACKAGE_NAME && typeof manifest.version === "string") {
         version = manifest.version;
       }

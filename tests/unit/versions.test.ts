@@ -58,3 +58,28 @@ describe("versions: package.json's version is the schema's and every generated S
     );
   });
 });
+
+describe("pluginDownloadURL: every generated SDK tells the CLI where its plugin's release archives are", () => {
+  const schema = JSON.parse(read("schema.json")) as {
+    pluginDownloadURL?: unknown;
+    language: { go: { importBasePath: string } };
+  };
+
+  it("the schema's is the GitHub releases of the repository the Go SDK's module path names", () => {
+    const [, owner, repo] = /^github\.com\/([^/]+)\/([^/]+)\//.exec(schema.language.go.importBasePath) ?? [];
+    expect(schema.pluginDownloadURL).to.equal(`github://api.github.com/${owner}/${repo}`);
+  });
+
+  it("each SDK's pulumi-plugin.json (package.json for Node.js) carries it as its server", () => {
+    const nodejs = JSON.parse(read("sdk/nodejs/package.json")) as { pulumi: { server?: unknown } };
+    expect(nodejs.pulumi.server).to.equal(schema.pluginDownloadURL);
+    for (const file of [
+      "sdk/go/narrative/pulumi-plugin.json",
+      "sdk/python/pulumi_narrative/pulumi-plugin.json",
+    ]) {
+      expect((JSON.parse(read(file)) as { server?: unknown }).server, file).to.equal(
+        schema.pluginDownloadURL,
+      );
+    }
+  });
+});
