@@ -11,15 +11,13 @@
  *                                            checksums file, the npm package and the Python SDK's sdist and wheel
  */
 import { createHash } from "node:crypto";
-import { promises as fs, readFileSync } from "node:fs";
+import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { archiveName, checksumsName, TARGETS } from "./standalone/targets";
+import { pluginVersion } from "../provider/hosts/plugin/schema";
 
-const ROOT = path.resolve(__dirname, "..");
-
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
-}
+/** The version the plugin, the schema and the SDKs carry: package.json's, read by the package's one reader. */
+export const packageVersion = pluginVersion;
 
 /** Why `tag` cannot be released from this checkout, or undefined. */
 export function tagProblem(tag: string, version = packageVersion()): string | undefined {

@@ -16,7 +16,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { promises as fs, readFileSync } from "node:fs";
+import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { bundlePlugin, thirdPartyNotices } from "./bundle";
@@ -33,6 +33,7 @@ import {
   targetNamed,
   type Target,
 } from "./targets";
+import { pluginVersion } from "../../provider/hosts/plugin/schema";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 export const DIST_DIR = path.join(ROOT, "dist");
@@ -47,9 +48,8 @@ export interface BuiltArchive {
   sha256: string;
 }
 
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
-}
+/** The version the plugin, the schema and the SDKs carry: package.json's, read by the package's one reader. */
+export const packageVersion = pluginVersion;
 
 /** Why `target` cannot be built here, or undefined when it can. */
 export async function cannotBuildHere(target: Target): Promise<string | undefined> {

@@ -25,8 +25,9 @@ import {
   VERSION,
   type Archives,
   type ReleaseServer,
-} from "./standalone";
+} from "../support/standalone";
 import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "../support/e2e-steps";
+import { buildPythonSdk, copyPythonExample, ensurePythonEnvironment, offlinePip } from "../support/python";
 
 const ARCHIVE = `pulumi-resource-narrative-v${VERSION}-linux-amd64.tar.gz`;
 const INSTALLED = path.join("plugins", `resource-narrative-v${VERSION}`, "pulumi-resource-narrative");
@@ -116,6 +117,27 @@ outputs:
         commands: { go, "pulumi-language-go": path.join(cli, "pulumi-language-go") },
         // The regular expression is matched against the SDK's URL; the CLI asks the server for the same asset.
         env: { PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES: `^${escapeRegExp(SCHEMA_DOWNLOAD_URL)}$=${server.url}` },
+      };
+    },
+  },
+  {
+    language: "Python, the wheel's pluginDownloadURL (overridden to the server here)",
+    // The first up makes the program's venv/ and installs requirements.txt into it, from local wheels.
+    firstUpTimeoutMs: 300_000,
+    async setUp(dir, server) {
+      const [venv, cli] = await Promise.all([ensurePythonEnvironment(), ensurePulumiCli()]);
+      const sdk = await buildPythonSdk(path.join(path.dirname(dir), `${path.basename(dir)}-dist`));
+      await copyPythonExample(dir);
+      return {
+        // The venv's python3 alone (its directory holds pip, not node), to make the program's venv with.
+        commands: {
+          python3: path.join(venv, "bin", "python3"),
+          "pulumi-language-python": path.join(cli, "pulumi-language-python"),
+        },
+        env: {
+          ...offlinePip(venv, sdk.dir),
+          PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES: `^${escapeRegExp(SCHEMA_DOWNLOAD_URL)}$=${server.url}`,
+        },
       };
     },
   },

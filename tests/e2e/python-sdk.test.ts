@@ -3,7 +3,7 @@
  * (`python -m build` with the pinned tools), their files and metadata, the wheel installed into an empty virtual
  * environment beside Pulumi's Python SDK (`pip check`, `import pulumi_narrative`), and examples/python checked by
  * mypy against it: clean as written, and failing on a copy with a misspelt argument, run by hand and through the
- * Python stand-in's `typechecker: mypy` option. Installs come from the pinned wheelhouse only (tests/e2e/python.ts).
+ * Python stand-in's `typechecker: mypy` option. Installs come from the pinned wheelhouse only (tests/support/python.ts).
  */
 import { expect } from "chai";
 import { promises as fs, readFileSync } from "node:fs";
@@ -24,7 +24,7 @@ import {
   ensurePythonEnvironment,
   offlinePip,
   type PythonSdkBuild,
-} from "./python";
+} from "../support/python";
 
 /** Prints, as JSON, an archive's member names and the text of the members asked for (zip or tar.gz). */
 const READ_ARCHIVE = `

@@ -4,7 +4,7 @@
  * host (scripts/pulumi-cli/cmd/pulumi-language-python, which runs Pulumi's own executor script with the
  * virtual environment Pulumi.yaml names) and the `narrative` provider plugin, against the simulator over
  * loopback. `pulumi install --no-plugins` makes the program's venv/ from its requirements.txt, pip finding
- * pulumi-narrative in the wheel's directory and everything else in the pinned wheelhouse (tests/e2e/python.ts).
+ * pulumi-narrative in the wheel's directory and everything else in the pinned wheelhouse (tests/support/python.ts).
  */
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
@@ -21,7 +21,7 @@ import {
   type StateResource,
 } from "../../scripts/pulumi-harness";
 import { encodeToken, tokenLeaks } from "../support/token-leaks";
-import { buildPythonSdk, copyPythonExample, ensurePythonEnvironment, offlinePip } from "./python";
+import { buildPythonSdk, copyPythonExample, ensurePythonEnvironment, offlinePip } from "../support/python";
 import { pollUntil, skipTheRestAfterAFailure, waitUntilNoProcessesIn } from "../support/e2e";
 import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "../support/e2e-steps";
 

@@ -22,7 +22,7 @@ import {
   unpack,
   VERSION,
   type Archives,
-} from "./standalone";
+} from "../support/standalone";
 import { skipTheRestAfterAFailure } from "../support/e2e";
 
 const SNAPSHOT_ID = "1724919539450264600";
