@@ -181,6 +181,20 @@ describe("provider/ layout", () => {
   });
 });
 
+describe("CONTRIBUTING.md's table of folders", () => {
+  it("names each folder of provider/ with the folders MAY_IMPORT lets it import, and no other", () => {
+    const text = fs.readFileSync(path.join(ROOT, "CONTRIBUTING.md"), "utf8");
+    const table = text.slice(text.indexOf("## The folders"), text.indexOf("Beside `provider/`"));
+    const rows = new Map<string, string[]>();
+    for (const match of table.matchAll(/^\| `provider\/([^`]*)` +\|[^|]*\| ([^|]*?) +\|$/gm)) {
+      const folder = (match[1] ?? "").replace(/\/$/, "").replace(/^index\.ts$/, "");
+      const imports = (match[2] ?? "").trim();
+      rows.set(folder, imports === "nothing" ? [] : imports.split(", "));
+    }
+    expect(Object.fromEntries(rows)).to.deep.equal(MAY_IMPORT);
+  });
+});
+
 describe("size of the code", () => {
   it(`keeps every file of ${SIZED_FOLDERS.join("/, ")}/ under ${MAX_FILE_LINES} lines`, () => {
     const long = sizedFiles()
