@@ -3,6 +3,7 @@ import { listPageSize } from "../../provider/cli/commands";
 import { resolveConnection } from "../../provider/cli/config";
 import { CliUsageError } from "../../provider/cli/exit-codes";
 import { Output } from "../../provider/cli/output";
+import { thrownBy } from "../support/assertions";
 
 const TOKEN = "narrative-unit-SECRET-0123abcd";
 
@@ -11,13 +12,7 @@ function noFile(path: string): string {
 }
 
 function refused(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).to.be.instanceOf(CliUsageError);
-    return (error as Error).message;
-  }
-  throw new Error("accepted");
+  return thrownBy(run, CliUsageError).message;
 }
 
 describe("cli: where requests go and with which token", () => {

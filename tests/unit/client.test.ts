@@ -15,6 +15,7 @@ import {
 import { rawJsonMember } from "../../provider/common/json";
 import { rescheduleAppliedByEvidence } from "../../provider/api/resend-rule";
 import type { Job } from "../../provider/api/types";
+import { rejection, thrownBy } from "../support/assertions";
 import { TOKEN_ENCODINGS, tokenLeaks } from "../support/token-leaks";
 
 const TOKEN = "ldg8uuGibVJNHI9s+dcdIQ==";
@@ -183,16 +184,6 @@ function makeClient(
   return { client, events, sleeps: clock.sleeps };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(Error);
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
-
 /** Every way an error could be shown or stored, cause chain included. */
 function everyRendering(error: unknown): string {
   const renderings: string[] = [];
@@ -282,14 +273,11 @@ describe("NarrativeJobsClient", () => {
   describe("options and arguments", () => {
     it("refuses a missing or unusable token, naming narrative:token and how to set it", () => {
       for (const token of ["", "   ", "with space", "line\nbreak", undefined]) {
-        const error = (() => {
-          try {
-            new NarrativeJobsClient({ apiUrl: "https://api.narrative.io", token: token as string });
-          } catch (caught) {
-            return caught;
-          }
-          return undefined;
-        })();
+        const error = thrownBy(
+          () => new NarrativeJobsClient({ apiUrl: "https://api.narrative.io", token: token as string }),
+          Error,
+          JSON.stringify(token),
+        );
         expect(error, JSON.stringify(token)).to.be.instanceOf(NarrativeConfigError);
         const configError = error as NarrativeConfigError;
         expect(configError.property).to.equal("narrative:token");
@@ -315,13 +303,14 @@ describe("NarrativeJobsClient", () => {
       ];
       for (const token of tokens) {
         const shown = JSON.stringify(token);
-        let error: unknown;
-        try {
-          const { client } = makeClient(api.url, { token });
-          await client.getJob(JOB_ID);
-        } catch (caught) {
-          error = caught;
-        }
+        const error = await rejection(
+          (async () => {
+            const { client } = makeClient(api.url, { token });
+            await client.getJob(JOB_ID);
+          })(),
+          Error,
+          shown,
+        );
         expect(error, shown).to.be.instanceOf(NarrativeConfigError);
         const configError = error as NarrativeConfigError;
         expect(configError.property, shown).to.equal("narrative:token");
@@ -365,12 +354,11 @@ describe("NarrativeJobsClient", () => {
         ],
       ];
       for (const [apiUrl, message] of cases) {
-        let error: unknown;
-        try {
-          new NarrativeJobsClient({ apiUrl, apiUrlSetting: "narrative:apiUrl", token: TOKEN });
-        } catch (caught) {
-          error = caught;
-        }
+        const error = thrownBy(
+          () => new NarrativeJobsClient({ apiUrl, apiUrlSetting: "narrative:apiUrl", token: TOKEN }),
+          Error,
+          apiUrl,
+        );
         expect(error, apiUrl)
           .to.be.instanceOf(NarrativeConfigError)
           .with.property("property", "narrative:apiUrl");

@@ -3,23 +3,13 @@ import * as sinon from "sinon";
 import { resolveSettings, type ConfigSource } from "../../provider/jobrerun/settings";
 import { CONFIG_KEYS, DEFAULT_API_URL, ENV_KEYS } from "../../provider/common/setting-names";
 import { apiUrlProblem } from "../../provider/api/api-url";
+import { thrownBy } from "../support/assertions";
 
 /** Shaped like the documentation's example token, so that a leak would be easy to spot in a failure. */
 const TOKEN = "ldg8uuGibVJNHI9s+dcdIQ==";
 
 function config(values: Record<string, string>): ConfigSource {
   return { get: (key) => values[key] };
-}
-
-/** What resolveSettings threw, so a test can assert on the message. */
-function thrownBy(action: () => unknown): Error {
-  try {
-    action();
-  } catch (error) {
-    expect(error).to.be.instanceOf(Error);
-    return error as Error;
-  }
-  throw new Error("expected the call to throw");
 }
 
 describe("provider settings", () => {
