@@ -747,8 +747,8 @@ describe("NarrativeJobsClient", () => {
 
     it("reports the last real failure when the budget cuts the final attempt short", async () => {
       // The first read gets a 502 at once; the second is never answered, so the budget, not the attempt
-      // timeout, ends it. (A 502 after a fixed delay for every read raced the budget on a busy machine: the
-      // budget could run out between attempts, with no attempt to cut.)
+      // timeout, ends it. Not a 502 after a fixed delay for every read: on a busy machine the budget could
+      // run out between attempts, with no attempt to cut.
       const api = await startApi((request, res) => {
         if (request.methodIndex === 0) {
           send(res, 502, "<html><h1>502 Bad Gateway</h1></html>", { "Content-Type": "text/html" });
