@@ -99,10 +99,7 @@ for (const kind of ["dynamic", "plugin"] as HostKind[]) {
       const bookkeeping = (kind === "dynamic" ? outputs["status"] : outputs) as Record<string, unknown>;
       Object.assign(bookkeeping, { schemaVersion: STATE_SCHEMA_VERSION + 1, writtenBy: "99.0.0" });
       // The edited state is one the host takes for a newer release's: refresh refuses it.
-      const refused = await host.read(id, outputs).then(
-        () => "",
-        (error: Error) => error.message,
-      );
+      const refused = (await rejection(host.read(id, outputs))).message;
       expect(refused).to.include("written by pulumi-narrative-jobs 99.0.0");
       sim.reset();
 
