@@ -5,7 +5,7 @@
  *
  * - publint reads the tarball's package.json against the files it holds (entry points that exist and are
  *   published, `exports` in the right order, `bin` paths, the module format). Every message fails the check,
- *   suggestions included: each has been either fixed or never arose.
+ *   suggestions included.
  * - arethetypeswrong (attw) resolves every `exports` entry as TypeScript does under each module resolution
  *   (node10, node16 from CommonJS and from ESM, bundler) and fails on a missing or wrong type declaration. No
  *   rule is ignored: the package is CommonJS with declarations beside each entry point, and `typesVersions`

@@ -93,8 +93,9 @@ export type ResolvedInputs = JobRerunInputs & { jobId: string };
  * `job` a program reads is parsed from it (resource.ts).
  *
  * Why not one output per figure: @pulumi/pulumi gives every property a program registers four promises, each
- * capturing a stack trace, which made a preview of 500 JobReruns spend seconds in the program alone; and the
- * engine rewrites the whole state after every step, so a second copy of the job was paid for N times per update.
+ * capturing a stack trace, which would make a preview of 500 JobReruns spend seconds in the program alone
+ * (docs/performance.md); and the engine rewrites the whole state after every step, so a second copy of the
+ * job would be paid for N times per update.
  */
 export type StoredOutputs = StoredInputs & { status: JobRerunStatus };
 

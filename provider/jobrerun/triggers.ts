@@ -13,7 +13,7 @@ export function isUnknown(value: unknown): boolean {
 
 /**
  * Deepest nesting of arrays and objects. @pulumi/pulumi serializes and deserializes inputs recursively, and a
- * value nested about a thousand deep overflowed its stack after the reschedule had been sent, breaking every
+ * value nested about a thousand deep overflows its stack after the reschedule has been sent, breaking every
  * later preview of the stack. Real triggers (a map of file hashes) are a few levels deep.
  */
 export const MAX_TRIGGERS_DEPTH = 64;

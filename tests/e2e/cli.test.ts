@@ -440,9 +440,9 @@ describe("e2e: narrative-jobs, the command-line tool, installed from the npm tar
 
     it("Ctrl+C while a read of the job hangs still ends the wait at once", async () => {
       sim.fault(`GET /jobs/${RUNNING}`, { latencyMs: 4_000 });
-      // The read is logged only once answered, after 4 s, so its arrival is watched for instead. (A fixed
-      // pause used to stand in for it: on a busy machine the process had not even started by then, and
-      // Node's default SIGINT ended it before its own handler was there.)
+      // The read is logged only once answered, after 4 s, so its arrival is watched for instead: after a
+      // fixed pause, a process on a busy machine may not even have started, and Node's default SIGINT would
+      // end it before its own handler is there.
       const arrivals = new RequestArrivals(sim.url);
       const reading = arrivals.next(
         (arrival) => arrival.method === "GET" && arrival.path === `/jobs/${RUNNING}`,

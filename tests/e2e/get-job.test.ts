@@ -98,7 +98,8 @@ describe("e2e: reading a job with getJobOutput, through the Pulumi CLI", functio
       const { result, requests } = await watchRequests(sim, () =>
         workspace.pulumi(command, { allowFailure: true }),
       );
-      // The error's stack is its first line: formatting a full one through source maps took 147 s here.
+      // The error's stack is its first line: a full one, formatted through source maps, takes minutes
+      // (docs/performance.md, Failures print at once).
       expect(Date.now() - started).to.be.below(90_000);
       expect(result.code, result.output).not.to.equal(0);
       expect(result.output).to.include(

@@ -42,7 +42,8 @@ async function goProgram(): Promise<string> {
 }
 
 describe("e2e: a JobRerun from Go (examples/go) through the Go SDK and the narrative plugin", function () {
-  // Every command builds the program first (about 10 s once Go's build cache is warm).
+  // Every command builds the program first, linking even with Go's build cache warm (CONTRIBUTING.md, The
+  // Pulumi CLI, has the times).
   this.timeout(240_000);
 
   const token = `tok-GO-${randomBytes(12).toString("hex")}`;

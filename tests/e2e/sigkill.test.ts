@@ -18,9 +18,9 @@
  * The simulator's clock is frozen and moved by the test, so a job is exactly as far along as each case needs.
  *
  * It runs beside other test files (scripts/run-tests.js, 3 at a time on 2 cores). What it times is set by the
- * plugins' checks every 2 s, not by the CPU: the killed CLI's processes all ended within 2.1 s with the file
- * alone, and within 1.2-2.1 s in three `npm test` runs beside other files (15 kills; the "after SIGKILL" lines),
- * against ORPHAN_LIMIT_MS (6 s). The requests it holds are held for fixed times measured from their arrival.
+ * plugins' checks every 2 s, not by the CPU, so ORPHAN_LIMIT_MS (6 s) leaves room for a busy machine; each
+ * kill prints its time (the "after SIGKILL" lines), and the measured times are in CONTRIBUTING.md (How the
+ * suites run). The requests it holds are held for fixed times measured from their arrival.
  * On a machine already busy with other work, run it alone: `npm run test:e2e -- tests/e2e/sigkill.test.ts`.
  */
 import { expect } from "chai";

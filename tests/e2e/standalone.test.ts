@@ -73,7 +73,8 @@ describe("e2e: the standalone plugin, with no Node.js on the machine's PATH", fu
   const dirs: string[] = [];
 
   before(async function () {
-    // Bundling and three injections take about 40 s; the first build on a machine fetches three 30-40 MB packages.
+    // Bundling and three injections take a while; the first build on a machine also fetches three Node.js
+    // packages of tens of MB each.
     this.timeout(600_000);
     built = await buildArchives(["linux-amd64", "linux-arm64", "windows-amd64"]);
     amd64 = await unpack(built.archives["linux-amd64"] ?? "");

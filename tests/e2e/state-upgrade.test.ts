@@ -22,7 +22,7 @@ const FIXTURES_DIR = path.join(REPO_ROOT, "tests", "fixtures", "state");
 /**
  * What `pulumi preview` must show right after a fixture is imported into the current build.
  *
- * - "no-changes": nothing to do (issue 11: "preview shows no diff, `up` sends nothing").
+ * - "no-changes": nothing to do: the preview shows no diff, and `up` sends nothing.
  * - "update-sending-nothing": one update per JobRerun that changes only the stored shape: `pulumi up` applies
  *   it without any API request, and a preview after it shows no changes. For a shape whose outputs the
  *   program cannot read until the state is rewritten (@pulumi/pulumi resolves only the properties a program
@@ -114,8 +114,9 @@ function expectNoWarning(result: CliResult): void {
 
 /**
  * The one change of a stack output that the current build makes on purpose: a job's integer beyond 2^53, which
- * a build before 015af07 gave as the nearest double, is now its exact digits (see `jobAsRead`). The CLI shows
- * it as `~ snapshot_id : 1724919539450264576 => "1724919539450264600"` under a changed `<name>Job` output.
+ * the oldest fixtures' builds gave as the nearest double, becomes its exact digits (see `jobAsRead`). The CLI
+ * shows it as `~ snapshot_id : 1724919539450264576 => "1724919539450264600"` under a changed `<name>Job`
+ * output.
  */
 const INTENDED_OUTPUT_CHANGE = /^\s*~ \w+\s*: (-?\d+) => "(-?\d+)"$/;
 

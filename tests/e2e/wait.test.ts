@@ -39,9 +39,9 @@ interface UpRun {
 }
 
 describe("e2e: waiting for a rerun through the Pulumi CLI", function () {
-  // A case runs two `pulumi up`s, each following a job (about 30 s in all with the machine to itself); with
-  // other test files beside it on a busy 2-core machine one up alone took 27 s. The same ceiling as the
-  // lifecycle file's: a hung engine still fails the case, and the waits' own limits are asserted below.
+  // A case runs two `pulumi up`s, each following a job in real time, and beside other test files on a busy
+  // machine one up alone can take most of a minute (CONTRIBUTING.md, How the suites run). The same ceiling as
+  // the lifecycle file's: a hung engine still fails the case, and the waits' own limits are asserted below.
   this.timeout(120_000);
 
   const token = distinctiveToken("wait");

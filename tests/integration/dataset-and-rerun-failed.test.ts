@@ -9,13 +9,13 @@ import { NarrativeConfigError } from "../../provider/api/errors";
 import { SEEDED_JOB_IDS, type SimulatorJob } from "../../provider/simulator";
 import {
   COMPLETED_JOB,
-  expectFailure,
   figures,
   providerHarness,
   rerunInputs,
   rescheduleElsewhere,
   type Harness,
 } from "../support/provider-harness";
+import { rejection } from "../support/assertions";
 
 const MATERIALIZE_VIEW = { id: 10736, jobType: "materialize-view" };
 
@@ -85,7 +85,7 @@ describe("JobRerun choosing its job by dataset", () => {
 
   it("fails clearly when no job matches, naming the dataset and type, with nothing rescheduled", async () => {
     h = await providerHarness();
-    const error = await expectFailure(
+    const error = await rejection(
       h.provider.create(byDataset({ dataset: { id: 99999, jobType: "materialize-view" } }) as never),
     );
     expect(error).to.be.instanceOf(NarrativeConfigError);

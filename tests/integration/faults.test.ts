@@ -14,13 +14,13 @@ import { SEEDED_JOB_IDS, type Fault, type RecordedRequest } from "../../provider
 import {
   COMPLETED_JOB,
   TOKEN,
-  expectFailure,
   expectNoToken,
   providerHarness,
   rerunInputs,
   type Harness,
   figures,
 } from "../support/provider-harness";
+import { rejection } from "../support/assertions";
 import { encodeToken, tokenLeaks } from "../support/token-leaks";
 
 /** The harness's attemptTimeoutMs; a slow answer must outlast it. */
@@ -477,7 +477,7 @@ describe("JobRerun with a token an HTTP header cannot carry", () => {
     const careless = await providerHarness({ config: { "narrative:token": token } });
     harnesses.push(careless);
 
-    const error = await expectFailure(
+    const error = await rejection(
       careless.provider.update(COMPLETED_JOB, created, rerunInputs({ triggers: NEW_TRIGGERS })),
     );
     expect(error).to.be.instanceOf(NarrativeConfigError);

@@ -8,6 +8,7 @@ import { expect } from "chai";
 import { NarrativeApiError, NarrativeConfigError } from "../../provider/api/errors";
 import { getJob, getJobOutput } from "../../provider/hosts/dynamic/functions";
 import { SEEDED_JOB_IDS, startSimulator, type Simulator } from "../../provider/simulator";
+import { rejection } from "../support/assertions";
 
 const TOKEN = "tok-SECRET-functions-93b2";
 const JOB_ID = SEEDED_JOB_IDS.completed;
@@ -129,7 +130,7 @@ describe("getJob and getJobOutput in a program, against the simulator", () => {
 
   it("rejects a bad jobId naming jobId, and http:// narrative:apiUrl beyond loopback, sending nothing", async () => {
     await useMocks(true);
-    const badId = await getJob({ jobId: "job-42" }).catch((error: unknown) => error);
+    const badId = await rejection(getJob({ jobId: "job-42" }));
     expect(badId).to.be.instanceOf(NarrativeConfigError).and.include({ property: "jobId" });
     // Its stack is its first line, which @pulumi/pulumi prints quickly (see withShortStack).
     expect((badId as Error).stack).to.equal(`NarrativeConfigError: ${(badId as Error).message}`);
@@ -137,7 +138,7 @@ describe("getJob and getJobOutput in a program, against the simulator", () => {
     pulumi.runtime.setAllConfig({ "narrative:apiUrl": "http://api.narrative.io", "narrative:token": TOKEN }, [
       "narrative:token",
     ]);
-    const badUrl = await getJob({ jobId: JOB_ID }).catch((error: unknown) => error);
+    const badUrl = await rejection(getJob({ jobId: JOB_ID }));
     expect(badUrl).to.be.instanceOf(NarrativeConfigError).and.include({ property: "narrative:apiUrl" });
     expect((badUrl as Error).message).not.to.include(TOKEN);
     expect(sim.requests).to.have.length(0);
@@ -146,7 +147,7 @@ describe("getJob and getJobOutput in a program, against the simulator", () => {
   it("rejects as the client does: a 404 for a job that does not exist", async () => {
     await useMocks(false);
     const missing = "00000000-0000-4000-8000-000000000000";
-    const error = await getJob({ jobId: missing }).catch((caught: unknown) => caught);
+    const error = await rejection(getJob({ jobId: missing }));
     expect(error).to.be.instanceOf(NarrativeApiError).and.include({ status: 404 });
   });
 });

@@ -10,6 +10,7 @@ import { SEEDED_JOB_IDS, startSimulator, type Simulator } from "../../provider/s
 import { HostError, ProviderHost, type HostKind } from "../support/provider-hosts";
 import { encodeToken, tokenLeaks } from "../support/token-leaks";
 import { pollUntil } from "../support/e2e";
+import { rejection } from "../support/assertions";
 
 const TOKEN = "tok-HOSTS-4c1e9a7b";
 const JOB_ID = SEEDED_JOB_IDS.completed;
@@ -141,10 +142,7 @@ for (const kind of ["dynamic", "plugin"] as HostKind[]) {
       sim.setJobOutcome(JOB_ID, { state: "failed", message: "Snowflake warehouse suspended" });
       const news = { jobId: JOB_ID, triggers: { sql: "v2" }, waitFor: "terminal" };
 
-      const update = host.update(id, outputs, news).then(
-        () => undefined,
-        (error: unknown) => error,
-      );
+      const update = rejection(host.update(id, outputs, news));
       await pollUntil(() => (sim.appliedReschedules(JOB_ID) > 0 ? true : undefined), {
         what: "the reschedule",
       });
@@ -174,10 +172,9 @@ for (const kind of ["dynamic", "plugin"] as HostKind[]) {
         body: `{"title": "Internal Server Error", "detail": "bad key ${encodeToken("JSON \\u of every character", TOKEN)}"}`,
       });
 
-      const error = await host.update(id, outputs, { jobId: JOB_ID, triggers: { sql: "v2" } }).then(
-        () => undefined,
-        (caught: unknown) => caught as HostError,
-      );
+      const error = (await rejection(
+        host.update(id, outputs, { jobId: JOB_ID, triggers: { sql: "v2" } }),
+      )) as HostError;
 
       expect(error?.message).to.include("bad key [REDACTED]");
       for (const text of [error?.message ?? "", JSON.stringify(error?.partial ?? {}), host.stderr.join("")]) {
@@ -201,10 +198,7 @@ for (const kind of ["dynamic", "plugin"] as HostKind[]) {
         () => host.diff(id, future, { jobId: JOB_ID, triggers: { sql: "v2" } }),
         () => host.read(id, future),
       ]) {
-        const error = await step().then(
-          () => undefined,
-          (caught: unknown) => caught as HostError,
-        );
+        const error = (await rejection(step())) as HostError;
         expect(error, "refused").to.be.instanceOf(HostError);
         expect(error?.message)
           .to.include("schemaVersion 99")
@@ -216,17 +210,14 @@ for (const kind of ["dynamic", "plugin"] as HostKind[]) {
     it("Cancel ends a wait at once; the reschedule is recorded and the next up follows the run", async () => {
       const { id, outputs } = await created();
       const news = { jobId: JOB_ID, triggers: { sql: "v2" }, waitFor: "terminal" };
-      const update = host.update(id, outputs, news).then(
-        () => undefined,
-        (error: unknown) => error as HostError,
-      );
+      const update = rejection(host.update(id, outputs, news));
       await pollUntil(() => (sim.appliedReschedules(JOB_ID) > 0 ? true : undefined), {
         what: "the reschedule",
       });
       const started = Date.now();
 
       await host.cancel();
-      const error = await update;
+      const error = (await update) as HostError;
 
       expect(Date.now() - started, "cancelled within a few seconds").to.be.below(5_000);
       expect(error?.message).to.include(JOB_ID);
@@ -261,13 +252,11 @@ for (const kind of ["dynamic", "plugin"] as HostKind[]) {
         ]);
 
         // The dynamic host configures the provider at the first resource call, the plugin at Configure itself.
-        const refused = await refusing
-          .configure({ "narrative:token": TOKEN, "narrative:apiUrl": withUserInfo })
-          .then(() => refusing.create({ jobId: JOB_ID, triggers: "x" }))
-          .then(
-            () => undefined,
-            (caught: unknown) => caught as Error,
-          );
+        const refused = await rejection(
+          refusing
+            .configure({ "narrative:token": TOKEN, "narrative:apiUrl": withUserInfo })
+            .then(() => refusing.create({ jobId: JOB_ID, triggers: "x" })),
+        );
         expect(refused?.message).to.include("narrative:apiUrl must not contain a user name or password");
         const shown = [
           JSON.stringify(input.failures),
@@ -303,13 +292,9 @@ for (const kind of ["dynamic", "plugin"] as HostKind[]) {
         NARRATIVE_API_URL: "http://192.0.2.1:8080",
       });
       try {
-        const error = await refusing
-          .configure({})
-          .then(() => refusing.create({ jobId: JOB_ID, triggers: "v1" }))
-          .then(
-            () => undefined,
-            (caught: unknown) => caught as Error,
-          );
+        const error = await rejection(
+          refusing.configure({}).then(() => refusing.create({ jobId: JOB_ID, triggers: "v1" })),
+        );
         expect(error?.message).to.include("NARRATIVE_API_URL must use https://");
       } finally {
         await refusing.close();

@@ -11,13 +11,13 @@ import { SEEDED_JOB_IDS, startSimulator, type Simulator } from "../../provider/s
 import { STATE_SCHEMA_VERSION } from "../../provider/jobrerun/state-version";
 import {
   COMPLETED_JOB,
-  expectFailure,
   providerHarness,
   rerunInputs,
   TOKEN,
   type Harness,
 } from "../support/provider-harness";
 import { ProviderHost, type HostKind } from "../support/provider-hosts";
+import { rejection } from "../support/assertions";
 
 describe("integration: the provider over a state a newer release wrote", () => {
   let h: Harness;
@@ -47,7 +47,7 @@ describe("integration: the provider over a state a newer release wrote", () => {
   });
 
   it("diff (preview, and up before it changes anything) refuses it, even with new triggers", async () => {
-    const error = await expectFailure(
+    const error = await rejection(
       h.provider.diff(COMPLETED_JOB, newer, { ...rerunInputs(), triggers: { sql: "changed" } }),
     );
     expect(error).to.be.instanceOf(NarrativeStateError);
@@ -58,7 +58,7 @@ describe("integration: the provider over a state a newer release wrote", () => {
   });
 
   it("update refuses it before reading or rescheduling the job", async () => {
-    const error = await expectFailure(
+    const error = await rejection(
       h.provider.update(COMPLETED_JOB, newer, { ...rerunInputs(), triggers: { sql: "changed" } }),
     );
     expect(error).to.be.instanceOf(NarrativeStateError);
@@ -67,7 +67,7 @@ describe("integration: the provider over a state a newer release wrote", () => {
   });
 
   it("read (refresh) refuses it rather than rewrite it into this release's shape", async () => {
-    const error = await expectFailure(h.provider.read(COMPLETED_JOB, newer));
+    const error = await rejection(h.provider.read(COMPLETED_JOB, newer));
     expect(error).to.be.instanceOf(NarrativeStateError);
     expect(sentSince()).to.have.length(0);
   });
@@ -99,10 +99,7 @@ for (const kind of ["dynamic", "plugin"] as HostKind[]) {
       const bookkeeping = (kind === "dynamic" ? outputs["status"] : outputs) as Record<string, unknown>;
       Object.assign(bookkeeping, { schemaVersion: STATE_SCHEMA_VERSION + 1, writtenBy: "99.0.0" });
       // The edited state is one the host takes for a newer release's: refresh refuses it.
-      const refused = await host.read(id, outputs).then(
-        () => "",
-        (error: Error) => error.message,
-      );
+      const refused = (await rejection(host.read(id, outputs))).message;
       expect(refused).to.include("written by pulumi-narrative-jobs 99.0.0");
       sim.reset();
 

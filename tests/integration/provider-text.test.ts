@@ -1,7 +1,7 @@
 /**
  * What the dynamic provider host makes of the stored provider text: it loads the built package
  * (`pulumi-narrative-jobs/provider` resolves to lib/ through the link `npm run build` makes), so this runs after a
- * build, unlike the checks of the text itself in tests/unit/serialization.test.ts. Where the package is missing
+ * build, unlike the checks of the text itself in tests/unit/provider-text.test.ts. Where the package is missing
  * or broken, the text runs in a Node.js process of its own whose working directory is a program directory
  * without it, as the host does (the engine starts the host in the program's directory).
  */

@@ -10,7 +10,6 @@ import { NarrativeApiError, NarrativeConfigError, NarrativeError } from "../../p
 import { SEEDED_JOB_IDS } from "../../provider/simulator";
 import {
   COMPLETED_JOB,
-  expectFailure,
   expectNoToken,
   providerHarness,
   rerunInputs as inputs,
@@ -18,6 +17,7 @@ import {
   type Harness,
   figures,
 } from "../support/provider-harness";
+import { rejection } from "../support/assertions";
 
 const RUNNING_JOB = SEEDED_JOB_IDS.running;
 const MISSING_JOB = "00000000-0000-4000-8000-000000000000";
@@ -220,7 +220,7 @@ describe("JobRerun provider against the simulator", () => {
 
     it("fails on a missing job with the job id and the API host, and stores nothing", async () => {
       h = await harness();
-      const error = await expectFailure(h.provider.create(inputs({ jobId: MISSING_JOB })));
+      const error = await rejection(h.provider.create(inputs({ jobId: MISSING_JOB })));
       expect(error).to.be.instanceOf(NarrativeApiError);
       expect(error.message).to.include(MISSING_JOB).and.to.include(new URL(h.sim.url).host);
       expect(h.sim.writes()).to.have.length(0);
@@ -309,7 +309,7 @@ describe("JobRerun provider against the simulator", () => {
   describe("bad configuration and API failures: a clear error, no token, no write", () => {
     it("fails without a token before sending anything", async () => {
       h = await harness({ "narrative:token": "" });
-      const error = await expectFailure(h.provider.create(inputs()));
+      const error = await rejection(h.provider.create(inputs()));
       expect(error).to.be.instanceOf(NarrativeConfigError);
       expect(error.message).to.include("pulumi config set --secret narrative:token");
       expect(h.sim.requests).to.have.length(0);
@@ -323,7 +323,7 @@ describe("JobRerun provider against the simulator", () => {
 
     it("explains a 401 by pointing at narrative:token", async () => {
       h = await harness({ "narrative:token": "tok-wrong" });
-      const error = await expectFailure(h.provider.create(inputs()));
+      const error = await rejection(h.provider.create(inputs()));
       expect(error).to.be.instanceOf(NarrativeApiError);
       expect((error as NarrativeApiError).status).to.equal(401);
       expect(error.message).to.include("narrative:token");
@@ -335,7 +335,7 @@ describe("JobRerun provider against the simulator", () => {
       h = await harness();
       const olds = (await h.provider.create(inputs())).outs as StoredOutputs;
       h.sim.fault(`POST /jobs/${COMPLETED_JOB}/reschedule`, { status: 403 });
-      const error = await expectFailure(h.provider.update(COMPLETED_JOB, olds, inputs({ triggers: "v2" })));
+      const error = await rejection(h.provider.update(COMPLETED_JOB, olds, inputs({ triggers: "v2" })));
       expect((error as NarrativeApiError).status).to.equal(403);
       expect(error.message).to.match(/Jobs permission/);
       expect(error.message).to.include(COMPLETED_JOB);
@@ -351,7 +351,7 @@ describe("JobRerun provider against the simulator", () => {
         `GET /jobs/${COMPLETED_JOB}`,
         ...Array.from({ length: 60 }, () => ({ html: true, latencyMs: 100 })),
       );
-      const error = await expectFailure(h.provider.read(COMPLETED_JOB, olds));
+      const error = await rejection(h.provider.read(COMPLETED_JOB, olds));
       expect(error).to.be.instanceOf(NarrativeApiError);
       expect((error as NarrativeApiError).status).to.equal(502);
       expect(error.message).not.to.match(/<html|<body/i);
@@ -363,7 +363,7 @@ describe("JobRerun provider against the simulator", () => {
     it("times out a job read that never answers, naming the call", async () => {
       h = await harness();
       h.sim.fault(`GET /jobs/${COMPLETED_JOB}`, ...Array.from({ length: 20 }, () => ({ latencyMs: 5_000 })));
-      const error = await expectFailure(h.provider.create(inputs()));
+      const error = await rejection(h.provider.create(inputs()));
       expect(error).to.be.instanceOf(NarrativeError);
       expect(error.message).to.match(/timed out|time/i);
       expect(error.message).to.include(COMPLETED_JOB);

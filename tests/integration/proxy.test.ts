@@ -19,6 +19,7 @@ import {
   TlsFront,
   type ForwardProxyOptions,
 } from "../support/proxy-servers";
+import { rejection, thrownBy } from "../support/assertions";
 import { tokenLeaks } from "../support/token-leaks";
 
 const TOKEN = "tok-PROXY-9f3c1a7e5b2d4c6e8a0f";
@@ -102,15 +103,6 @@ describe("integration: the client through a proxy (HTTPS_PROXY, NO_PROXY)", func
     });
     clients.push(made);
     return made;
-  }
-
-  async function failure(promise: Promise<unknown>): Promise<Error> {
-    try {
-      await promise;
-    } catch (error) {
-      return error as Error;
-    }
-    throw new Error("expected the call to fail");
   }
 
   /** Neither the proxy's password nor its user name, in any encoding. */
@@ -207,7 +199,7 @@ describe("integration: the client through a proxy (HTTPS_PROXY, NO_PROXY)", func
     it("HTTP_PROXY alone does not apply to the https API (as in curl and the Pulumi CLI)", async () => {
       const { url } = await startProxy();
       process.env["HTTP_PROXY"] = url;
-      const error = await failure(client().getJob(JOB));
+      const error = await rejection(client().getJob(JOB));
       expect(error).to.be.instanceOf(NarrativeNetworkError);
       expect(error.message).to.include(`getaddrinfo ENOTFOUND ${API_HOST}`);
       expect(proxy?.tunnels).to.have.length(0);
@@ -241,7 +233,7 @@ describe("integration: the client through a proxy (HTTPS_PROXY, NO_PROXY)", func
         const { url } = await startProxy();
         process.env["HTTPS_PROXY"] = url;
         process.env["NO_PROXY"] = value();
-        const error = await failure(client().getJob(JOB));
+        const error = await rejection(client().getJob(JOB));
         expect(error.message).to.include(`getaddrinfo ENOTFOUND ${API_HOST}`);
         expect(error.message).not.to.include("proxy 127.0.0.1");
         expect(proxy?.tunnels).to.have.length(0);
@@ -290,7 +282,7 @@ describe("integration: the client through a proxy (HTTPS_PROXY, NO_PROXY)", func
       const { url } = await startProxy({ credentials: `${PROXY_USER}:another-password` });
       process.env["HTTPS_PROXY"] = withCredentials(url);
       const retries: RetryEvent[] = [];
-      const error = await failure(
+      const error = await rejection(
         client({ onRetry: (event) => retries.push(event) }).reschedule(JOB, { force: true }),
       );
 
@@ -316,7 +308,7 @@ describe("integration: the client through a proxy (HTTPS_PROXY, NO_PROXY)", func
       proxy = undefined;
       process.env["HTTPS_PROXY"] = withCredentials(url);
       const retries: RetryEvent[] = [];
-      const error = await failure(
+      const error = await rejection(
         client({ totalTimeoutMs: 300, onRetry: (event) => retries.push(event) }).getJob(JOB),
       );
 
@@ -337,7 +329,7 @@ describe("integration: the client through a proxy (HTTPS_PROXY, NO_PROXY)", func
     it("403: not retried, names the proxy and what to check, and the reschedule was certainly not sent", async () => {
       const { url } = await startProxy({ answers: [403] });
       process.env["HTTPS_PROXY"] = url;
-      const error = await failure(client().reschedule(JOB, { force: true }));
+      const error = await rejection(client().reschedule(JOB, { force: true }));
       expect(error.message).to.include(
         `the proxy ${new URL(url).host} from HTTPS_PROXY refused the tunnel to ${API_HOST}:${front.port} ` +
           `with 403 Forbidden: check that it allows ${API_HOST}:${front.port}, or NO_PROXY if ${API_HOST} is to be reached directly`,
@@ -377,12 +369,7 @@ describe("integration: the client through a proxy (HTTPS_PROXY, NO_PROXY)", func
     ] as const) {
       it(`${what}: a configuration error before anything is sent, the value not shown`, () => {
         process.env["HTTPS_PROXY"] = value;
-        let error: unknown;
-        try {
-          client();
-        } catch (thrown) {
-          error = thrown;
-        }
+        const error = thrownBy(() => client());
         expect(error).to.be.instanceOf(NarrativeConfigError);
         const message = (error as Error).message;
         expect(message).to.include(problem);
@@ -395,7 +382,7 @@ describe("integration: the client through a proxy (HTTPS_PROXY, NO_PROXY)", func
     it("a NO_PROXY that lists the API: the unusable setting is never read", async () => {
       process.env["HTTPS_PROXY"] = "socks5://127.0.0.1:1080";
       process.env["NO_PROXY"] = API_HOST;
-      const error = await failure(client().getJob(JOB));
+      const error = await rejection(client().getJob(JOB));
       expect(error.message).to.include(`getaddrinfo ENOTFOUND ${API_HOST}`);
     });
   });

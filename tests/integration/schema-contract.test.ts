@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { SEEDED_JOB_IDS, startSimulator, type Simulator } from "../../provider/simulator";
 import { ProviderHost } from "../support/provider-hosts";
+import { rejection } from "../support/assertions";
 
 const TOKEN = "tok-SCHEMA-8e2d4c1f";
 const JOB_ID = SEEDED_JOB_IDS.completed;
@@ -138,12 +139,11 @@ describe("schema.json against the narrative provider plugin", function () {
           continue;
         }
         expect(bad, `a bad value for ${name}`).to.have.property(name);
-        const refused = await other
-          .configure({ "narrative:token": TOKEN, [`narrative:${name}`]: bad[name] ?? "" })
-          .then(
-            () => undefined,
-            (error: Error) => error.message,
-          );
+        const refused = (
+          await rejection(
+            other.configure({ "narrative:token": TOKEN, [`narrative:${name}`]: bad[name] ?? "" }),
+          )
+        ).message;
         expect(refused, name).to.be.a("string").and.include(`narrative:${name}`);
       }
     } finally {

@@ -12,6 +12,7 @@ import {
   type Simulator,
   type SimulatorOptions,
 } from "../../provider/simulator";
+import { rejection } from "../support/assertions";
 
 const EXAMPLE_JOB_ID = SEEDED_JOB_IDS.completed;
 const UNKNOWN_JOB_ID = "00000000-0000-4000-8000-000000000000";
@@ -486,10 +487,7 @@ describe("API simulator", function () {
 
     it("drops the connection before applying", async () => {
       simulator.fault(RESCHEDULE_ANY, { drop: "before-apply" });
-      const error = await reschedule(simulator, SEEDED_JOB_IDS.running).then(
-        () => undefined,
-        (caught: unknown) => caught,
-      );
+      const error = await rejection(reschedule(simulator, SEEDED_JOB_IDS.running));
       expect(error).to.be.instanceOf(Error);
       expect(simulator.appliedReschedules()).to.equal(0);
       expect(simulator.job(SEEDED_JOB_IDS.running)?.state).to.equal("running");
@@ -498,10 +496,7 @@ describe("API simulator", function () {
 
     it("drops the connection after applying", async () => {
       simulator.fault(RESCHEDULE_ANY, { drop: "after-apply" });
-      const error = await reschedule(simulator, SEEDED_JOB_IDS.running).then(
-        () => undefined,
-        (caught: unknown) => caught,
-      );
+      const error = await rejection(reschedule(simulator, SEEDED_JOB_IDS.running));
       expect(error).to.be.instanceOf(Error);
       expect(simulator.appliedReschedules(SEEDED_JOB_IDS.running)).to.equal(1);
       expect(simulator.job(SEEDED_JOB_IDS.running)?.state).to.equal("pending");
@@ -607,10 +602,7 @@ describe("API simulator", function () {
       const started = Date.now();
       await simulator.close();
       expect(Date.now() - started).to.be.below(1000);
-      const error = await response.text().then(
-        () => undefined,
-        (caught: unknown) => caught,
-      );
+      const error = await rejection(response.text());
       expect(error).to.be.instanceOf(Error);
     });
 
@@ -825,9 +817,10 @@ describe("API simulator", function () {
         [{ seedFile: "/nonexistent/seed.json" }, /options\.seedFile .*ENOENT/],
       ];
       for (const [options, message] of refusals) {
-        const error = await startSimulator(options).then(
-          (started) => started.close().then(() => undefined),
-          (caught: Error) => caught,
+        const error = await rejection(
+          startSimulator(options).then((started) => started.close()),
+          Error,
+          JSON.stringify(options),
         );
         expect(error?.message, JSON.stringify(options)).to.match(message).and.not.contain("has space");
       }

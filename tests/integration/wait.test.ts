@@ -8,7 +8,6 @@ import { JobRerunIncompleteError } from "../../provider/jobrerun/incomplete";
 import type { IncompleteDynamicStep } from "../../provider/hosts/dynamic/provider";
 import {
   COMPLETED_JOB,
-  expectFailure,
   expectNoToken,
   providerHarness,
   rerunInputs,
@@ -16,6 +15,7 @@ import {
   type HarnessOptions,
   figures,
 } from "../support/provider-harness";
+import { rejection } from "../support/assertions";
 
 const FAST_POLLS = { initialIntervalMs: 10, maxIntervalMs: 40, growth: 1.5, progressEveryMs: 100 };
 
@@ -62,7 +62,7 @@ describe("JobRerun waiting for the rerun", () => {
     await start();
     h.sim.setJobOutcome(COMPLETED_JOB, { state: "failed", message: "Snowflake warehouse suspended" });
     const news = rerunInputs({ triggers: "v2", waitFor: "terminal" });
-    const error = await expectFailure(h.provider.update(COMPLETED_JOB, created, news));
+    const error = await rejection(h.provider.update(COMPLETED_JOB, created, news));
     expect(error).to.be.instanceOf(JobRerunIncompleteError);
     expect(error.message)
       .to.include(COMPLETED_JOB)
@@ -97,7 +97,7 @@ describe("JobRerun waiting for the rerun", () => {
   it("after a wait that timed out, the next up follows the same run instead of rescheduling it", async () => {
     await start({ simulator: { frozen: false, durations: { pendingMs: 40, runningMs: 60_000 } } });
     const news = rerunInputs({ triggers: "v2", waitFor: "terminal", timeout: "0.3" });
-    const error = await expectFailure(h.provider.update(COMPLETED_JOB, created, news));
+    const error = await rejection(h.provider.update(COMPLETED_JOB, created, news));
     expect(error.message).to.match(/still running: the wait timed out after 300ms/);
     expect(error.message).to.include("follows this run");
     const recorded = (error as IncompleteDynamicStep).properties;
@@ -114,7 +114,7 @@ describe("JobRerun waiting for the rerun", () => {
   it("reschedules again when the triggers change while a run is being followed", async () => {
     await start({ simulator: { frozen: false, durations: { pendingMs: 40, runningMs: 60_000 } } });
     const news = rerunInputs({ triggers: "v2", waitFor: "terminal", timeout: "0.2" });
-    const error = await expectFailure(h.provider.update(COMPLETED_JOB, created, news));
+    const error = await rejection(h.provider.update(COMPLETED_JOB, created, news));
     const recorded = (error as IncompleteDynamicStep).properties;
     const outs = (await h.provider.update(COMPLETED_JOB, recorded, rerunInputs({ triggers: "v3" })))
       .outs as StoredOutputs;
@@ -134,7 +134,7 @@ describe("JobRerun waiting for the rerun", () => {
       rerunInputs({ triggers: "v2", waitFor: "terminal" }),
     );
     setTimeout(() => cancellation.abort(), 150);
-    const error = await expectFailure(update);
+    const error = await rejection(update);
     expect(error.message).to.include("the deployment was cancelled");
     expect(figures((error as IncompleteDynamicStep).properties).unfinishedRun).to.equal("follow");
     expect(h.sim.appliedReschedules(COMPLETED_JOB)).to.equal(1);
@@ -148,7 +148,7 @@ describe("JobRerun waiting for the rerun", () => {
       { latencyMs: 0 },
       ...Array.from({ length: 200 }, () => ({ status: 500 })),
     );
-    const error = await expectFailure(
+    const error = await rejection(
       h.provider.update(COMPLETED_JOB, created, rerunInputs({ triggers: "v2", waitFor: "terminal" })),
     );
     expect(error).to.be.instanceOf(JobRerunIncompleteError);

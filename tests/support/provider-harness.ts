@@ -76,16 +76,6 @@ export function rerunInputs(overrides: Partial<ResolvedInputs> = {}): ResolvedIn
   };
 }
 
-export async function expectFailure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(Error);
-    return error as Error;
-  }
-  throw new Error("expected the call to fail");
-}
-
 /** Everything an error could leak through: its message, properties, cause chain, and how it prints. */
 export function expectNoToken(...things: unknown[]): void {
   for (const thing of things) {

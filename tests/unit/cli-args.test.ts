@@ -7,17 +7,12 @@ import {
 } from "../../provider/cli/args";
 import { CliUsageError } from "../../provider/cli/exit-codes";
 import { DEFAULT_WAIT_TIMEOUT_MS } from "../../provider/jobrerun/inputs";
+import { thrownBy } from "../support/assertions";
 
 const JOB_ID = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";
 
 function usageError(argv: string[]): CliUsageError {
-  try {
-    parseCommandLine(argv);
-  } catch (error) {
-    expect(error).to.be.instanceOf(CliUsageError);
-    return error as CliUsageError;
-  }
-  throw new Error(`${argv.join(" ")} was accepted`);
+  return thrownBy(() => parseCommandLine(argv), CliUsageError, argv.join(" "));
 }
 
 function run(argv: string[]): Extract<CommandLine, { kind: "run" }> {

@@ -1,8 +1,7 @@
 import { expect } from "chai";
-import { listPageSize } from "../../provider/cli/commands";
 import { resolveConnection } from "../../provider/cli/config";
 import { CliUsageError } from "../../provider/cli/exit-codes";
-import { Output } from "../../provider/cli/output";
+import { thrownBy } from "../support/assertions";
 
 const TOKEN = "narrative-unit-SECRET-0123abcd";
 
@@ -11,13 +10,7 @@ function noFile(path: string): string {
 }
 
 function refused(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).to.be.instanceOf(CliUsageError);
-    return (error as Error).message;
-  }
-  throw new Error("accepted");
+  return thrownBy(run, CliUsageError).message;
 }
 
 describe("cli: where requests go and with which token", () => {
@@ -118,67 +111,5 @@ describe("cli: where requests go and with which token", () => {
         resolveConnection({ json: false }, { NARRATIVE_API_TOKEN: TOKEN, NARRATIVE_TOTAL_TIMEOUT: "soon" }),
       ),
     ).to.include("NARRATIVE_TOTAL_TIMEOUT");
-  });
-});
-
-describe("cli: output", () => {
-  function capture(): { output: Output; stdout: string[]; stderr: string[] } {
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    const output = new Output(
-      { write: (text: string) => stdout.push(text) },
-      { write: (text: string) => stderr.push(text) },
-    );
-    return { output, stdout, stderr };
-  }
-
-  it("results go to stdout; progress, warnings and errors to stderr, prefixed with the program's name", () => {
-    const { output, stdout, stderr } = capture();
-    output.result("Job rescheduled.");
-    output.progress("GET /jobs/x: attempt 1 failed");
-    output.error("no token");
-    expect(stdout).to.deep.equal(["Job rescheduled.\n"]);
-    expect(stderr).to.deep.equal([
-      "narrative-jobs: GET /jobs/x: attempt 1 failed\n",
-      "narrative-jobs: error: no token\n",
-    ]);
-  });
-
-  it("the token is taken out of everything printed, in the forms an echo takes", () => {
-    const token = "tok+en/with=chars";
-    const { output, stdout, stderr } = capture();
-    output.hide(token);
-    output.result(`echoed ${token} and ${encodeURIComponent(token)}`);
-    output.error(`server said: Authorization: Bearer ${token}`);
-    expect(stdout.join("")).to.equal("echoed [REDACTED] and [REDACTED]\n");
-    expect(stderr.join("")).to.equal(
-      "narrative-jobs: error: server said: Authorization: Bearer [REDACTED]\n",
-    );
-  });
-
-  it("--json text changes only where the token stood: other Bearer words and every digit stay", () => {
-    const { output, stdout } = capture();
-    output.hide(TOKEN);
-    const text = `{"note":"Bearer someone-else","echo":"${TOKEN}","snapshot_id":1724919539450264600}`;
-    output.json(text);
-    expect(stdout.join("")).to.equal(
-      '{"note":"Bearer someone-else","echo":"[REDACTED]","snapshot_id":1724919539450264600}\n',
-    );
-  });
-});
-
-describe("cli: list page size", () => {
-  it("one request up to 500 jobs; beyond, equal pages of at most 500 overshooting by less than one a page", () => {
-    expect(listPageSize(1)).to.equal(1);
-    expect(listPageSize(500)).to.equal(500);
-    expect(listPageSize(501)).to.equal(251);
-    expect(listPageSize(1000)).to.equal(500);
-    expect(listPageSize(1201)).to.equal(401);
-    for (let limit = 1; limit <= 10_000; limit++) {
-      const size = listPageSize(limit);
-      const pages = Math.ceil(limit / size);
-      expect(size).to.be.at.most(500);
-      expect(pages * size - limit, String(limit)).to.be.below(pages);
-    }
   });
 });

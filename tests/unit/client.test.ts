@@ -13,31 +13,14 @@ import {
   NarrativeTimeoutError,
 } from "../../provider/api/errors";
 import { rawJsonMember } from "../../provider/common/json";
-import { rescheduleAppliedByEvidence } from "../../provider/api/resend-rule";
 import type { Job } from "../../provider/api/types";
+import { rejection, thrownBy } from "../support/assertions";
+import { BASELINE, jobText } from "../support/example-job";
 import { TOKEN_ENCODINGS, tokenLeaks } from "../support/token-leaks";
 
 const TOKEN = "ldg8uuGibVJNHI9s+dcdIQ==";
 const JOB_ID = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";
 const OTHER_JOB_ID = "0e6c1d6c-3f3f-4d57-9d2e-6f1f3a9b1a11";
-
-/** The example job of the reschedule page, with the view's real snapshot id (beyond 2^53) and a field the types do not know. */
-function jobText(fields: Record<string, string> = {}): string {
-  const state = fields["state"] ?? "completed";
-  const updatedAt = fields["updated_at"] ?? "2023-10-31T11:25:08.327209";
-  const executor = fields["executor"] ?? '"job-executor-98e1f48e-bf54-4f11-bbd1-73c445120266"';
-  return (
-    `{\n  "job_id": "${fields["job_id"] ?? JOB_ID}",\n  "data_plane_id": "f79cbdae-4848-47ca-95e8-69588364d185",\n` +
-    `  "state": "${state}",  "type": "materialize-view",\n` +
-    `  "input": {"nql": "CREATE MATERIALIZED VIEW \\"test_stats\\" AS SELECT 1", "dataset_id": 10736},\n` +
-    `  "executor": ${executor},\n` +
-    `  "result": {"dataset_id": 10736, "snapshot_id": 1724919539450264583, "recalculation_id": "abf9a2ec-426b-4751-bd16-fcb435061925"},\n` +
-    `  "future_field": {"nested": [1, 2.50, "x"]},\n` +
-    `  "created_at": "2023-10-31T11:19:13.400498", "updated_at": "${updatedAt}"\n}`
-  );
-}
-
-const BASELINE: Job = JSON.parse(jobText()) as Job;
 
 /** JSON text without its whitespace, numbers untouched: how a member of an answer is kept. */
 function compact(text: string): string {
@@ -183,16 +166,6 @@ function makeClient(
   return { client, events, sleeps: clock.sleeps };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(Error);
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
-
 /** Every way an error could be shown or stored, cause chain included. */
 function everyRendering(error: unknown): string {
   const renderings: string[] = [];
@@ -222,74 +195,15 @@ afterEach(async () => {
   );
 });
 
-describe("rescheduleAppliedByEvidence", () => {
-  const job = (fields: Partial<Job>): Job => ({ ...BASELINE, ...fields }) as Job;
-  const moved = "2024-05-01T10:00:00.000001";
-  const cases: [string, Job | undefined, Job, boolean, string][] = [
-    [
-      "moved and pending",
-      BASELINE,
-      job({ state: "pending", updated_at: moved, executor: null }),
-      true,
-      "applied",
-    ],
-    ["moved and already running", BASELINE, job({ state: "running", updated_at: moved }), true, "applied"],
-    [
-      "moved, pending, without force",
-      BASELINE,
-      job({ state: "pending", updated_at: moved }),
-      false,
-      "applied",
-    ],
-    ["unchanged terminal, force", BASELINE, BASELINE, true, "not-applied"],
-    ["unchanged terminal, no force", BASELINE, BASELINE, false, "skipped-terminal"],
-    [
-      "moved but terminal again",
-      BASELINE,
-      job({ state: "completed", updated_at: moved }),
-      true,
-      "not-applied",
-    ],
-    [
-      "moved but terminal, no force",
-      BASELINE,
-      job({ state: "failed", updated_at: moved }),
-      false,
-      "not-applied",
-    ],
-    ["unchanged pending", job({ state: "pending" }), job({ state: "pending" }), false, "not-applied"],
-    [
-      "no baseline: pending, executor null",
-      undefined,
-      job({ state: "pending", executor: null }),
-      true,
-      "applied",
-    ],
-    ["no baseline: pending, no executor", undefined, { job_id: JOB_ID, state: "pending" }, true, "applied"],
-    ["no baseline: pending with executor", undefined, job({ state: "pending" }), true, "not-applied"],
-    ["no baseline: running", undefined, job({ state: "running", executor: null }), true, "not-applied"],
-    ["no baseline: terminal, force", undefined, BASELINE, true, "not-applied"],
-    ["no baseline: terminal, no force", undefined, BASELINE, false, "skipped-terminal"],
-  ];
-  for (const [name, baseline, current, force, expected] of cases) {
-    it(`${name} → ${expected}`, () => {
-      expect(rescheduleAppliedByEvidence(baseline, current, force)).to.equal(expected);
-    });
-  }
-});
-
 describe("NarrativeJobsClient", () => {
   describe("options and arguments", () => {
     it("refuses a missing or unusable token, naming narrative:token and how to set it", () => {
       for (const token of ["", "   ", "with space", "line\nbreak", undefined]) {
-        const error = (() => {
-          try {
-            new NarrativeJobsClient({ apiUrl: "https://api.narrative.io", token: token as string });
-          } catch (caught) {
-            return caught;
-          }
-          return undefined;
-        })();
+        const error = thrownBy(
+          () => new NarrativeJobsClient({ apiUrl: "https://api.narrative.io", token: token as string }),
+          Error,
+          JSON.stringify(token),
+        );
         expect(error, JSON.stringify(token)).to.be.instanceOf(NarrativeConfigError);
         const configError = error as NarrativeConfigError;
         expect(configError.property).to.equal("narrative:token");
@@ -315,13 +229,14 @@ describe("NarrativeJobsClient", () => {
       ];
       for (const token of tokens) {
         const shown = JSON.stringify(token);
-        let error: unknown;
-        try {
-          const { client } = makeClient(api.url, { token });
-          await client.getJob(JOB_ID);
-        } catch (caught) {
-          error = caught;
-        }
+        const error = await rejection(
+          (async () => {
+            const { client } = makeClient(api.url, { token });
+            await client.getJob(JOB_ID);
+          })(),
+          Error,
+          shown,
+        );
         expect(error, shown).to.be.instanceOf(NarrativeConfigError);
         const configError = error as NarrativeConfigError;
         expect(configError.property, shown).to.equal("narrative:token");
@@ -365,12 +280,11 @@ describe("NarrativeJobsClient", () => {
         ],
       ];
       for (const [apiUrl, message] of cases) {
-        let error: unknown;
-        try {
-          new NarrativeJobsClient({ apiUrl, apiUrlSetting: "narrative:apiUrl", token: TOKEN });
-        } catch (caught) {
-          error = caught;
-        }
+        const error = thrownBy(
+          () => new NarrativeJobsClient({ apiUrl, apiUrlSetting: "narrative:apiUrl", token: TOKEN }),
+          Error,
+          apiUrl,
+        );
         expect(error, apiUrl)
           .to.be.instanceOf(NarrativeConfigError)
           .with.property("property", "narrative:apiUrl");
@@ -833,8 +747,8 @@ describe("NarrativeJobsClient", () => {
 
     it("reports the last real failure when the budget cuts the final attempt short", async () => {
       // The first read gets a 502 at once; the second is never answered, so the budget, not the attempt
-      // timeout, ends it. (A 502 after a fixed delay for every read raced the budget on a busy machine: the
-      // budget could run out between attempts, with no attempt to cut.)
+      // timeout, ends it. Not a 502 after a fixed delay for every read: on a busy machine the budget could
+      // run out between attempts, with no attempt to cut.
       const api = await startApi((request, res) => {
         if (request.methodIndex === 0) {
           send(res, 502, "<html><h1>502 Bad Gateway</h1></html>", { "Content-Type": "text/html" });

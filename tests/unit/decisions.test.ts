@@ -15,20 +15,16 @@ import {
   type RescheduleRecord,
   type ResolvedInputs,
 } from "../../provider/jobrerun/decisions";
-import {
-  INPUT_DEFAULTS,
-  failsOnJobFailure,
-  waitTimeoutMs,
-  withDefaults,
-  type CheckFailure,
-} from "../../provider/jobrerun/inputs";
+import { INPUT_DEFAULTS, withDefaults } from "../../provider/jobrerun/inputs";
 import { parseExact } from "../../provider/common/json";
-import { UNKNOWN, canonicalTriggers, triggersEqual, triggersProblem } from "../../provider/jobrerun/triggers";
+import { UNKNOWN } from "../../provider/jobrerun/triggers";
 import { isJobId as isUuid, type JobSnapshot } from "../../provider/api/types";
 import { DEFAULT_API_URL } from "../../provider/common/setting-names";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Job } from "../../provider/api/types";
+import { failuresOf, onlyFailure } from "../support/check-inputs";
+import { deepFreeze, show } from "../support/values";
 
 const JOB_ID = "2a5b9ad7-dc8f-47bb-8e62-843a38f8054c";
 /** The version in this repository's package.json: what a state written by this build names as its writer. */
@@ -100,39 +96,6 @@ function previousOutputs(overrides: Partial<JobRerunOutputs> = {}): JobRerunOutp
   };
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const member of Object.values(value)) {
-      deepFreeze(member);
-    }
-  }
-  return value;
-}
-
-function failuresOf(news: Record<string, unknown>): CheckFailure[] {
-  return checkInputs(news).failures;
-}
-
-/** Asserts that `news` fails check on exactly one property, and returns that failure's reason. */
-function onlyFailure(news: Record<string, unknown>, property: string): string {
-  const failures = failuresOf(news);
-  expect(failures, JSON.stringify(failures)).to.have.length(1);
-  const [failure] = failures;
-  expect(failure?.property).to.equal(property);
-  return failure?.reason ?? "";
-}
-
-function show(value: unknown): string {
-  if (typeof value === "bigint") {
-    return `${value}n`;
-  }
-  if (typeof value === "function" || typeof value === "symbol") {
-    return String(value);
-  }
-  return JSON.stringify(value) ?? String(value);
-}
-
 describe("JobRerun decisions", () => {
   describe("checkInputs", () => {
     const valid = (): Record<string, unknown> => ({ jobId: JOB_ID, triggers: { sql: "3f2a9c" } });
@@ -141,22 +104,6 @@ describe("JobRerun decisions", () => {
       const { inputs: checked, failures } = checkInputs(valid());
       expect(failures).to.deep.equal([]);
       expect(checked).to.deep.equal({ jobId: JOB_ID, triggers: { sql: "3f2a9c" } });
-    });
-
-    it("leaves the defaults force=true, runOnCreate=false, waitFor=none to withDefaults", () => {
-      expect(withDefaults({ jobId: JOB_ID, triggers: "v1" })).to.deep.equal({
-        jobId: JOB_ID,
-        triggers: "v1",
-        force: true,
-        runOnCreate: false,
-        waitFor: "none",
-        onUnrecordedRun: "follow",
-      });
-      expect(withDefaults({ jobId: JOB_ID, triggers: "v1", force: false, waitFor: "terminal" })).to.include({
-        force: false,
-        runOnCreate: false,
-        waitFor: "terminal",
-      });
     });
 
     it("keeps explicit values rather than the defaults", () => {
@@ -222,121 +169,6 @@ describe("JobRerun decisions", () => {
       it("lets a jobId that is not known yet (preview) pass", () => {
         expect(failuresOf({ ...valid(), jobId: UNKNOWN })).to.deep.equal([]);
         expect(checkInputs({ ...valid(), jobId: UNKNOWN }).inputs["jobId"]).to.equal(UNKNOWN);
-      });
-    });
-
-    describe("triggers", () => {
-      it("is required", () => {
-        expect(onlyFailure({ jobId: JOB_ID }, "triggers")).to.match(/^triggers is required/);
-        expect(onlyFailure({ jobId: JOB_ID, triggers: undefined }, "triggers")).to.match(
-          /^triggers is required/,
-        );
-      });
-
-      const jsonData: unknown[] = [
-        null,
-        "",
-        "9c1185a5c5e9fc54612808977ee8f548b2258d31",
-        0,
-        -1.5,
-        1e300,
-        true,
-        false,
-        [],
-        {},
-        [1, "two", null, false, [3, [4]], { five: 5 }],
-        { sql: "3f2a9c", schema: { version: 7, columns: ["a", "b"] }, files: { "a.sql": null } },
-        { "": "empty key", "with space": 1, "dotted.key": [true] },
-      ];
-      for (const triggers of jsonData) {
-        it(`accepts JSON data ${show(triggers)}`, () => {
-          expect(failuresOf({ jobId: JOB_ID, triggers })).to.deep.equal([]);
-          expect(checkInputs({ jobId: JOB_ID, triggers }).inputs["triggers"]).to.deep.equal(triggers);
-        });
-      }
-
-      it("accepts an object without a prototype", () => {
-        const triggers = Object.assign(Object.create(null) as Record<string, unknown>, { sql: "abc" });
-        expect(failuresOf({ jobId: JOB_ID, triggers })).to.deep.equal([]);
-      });
-
-      it("accepts the same object twice (a shared value is not a cycle)", () => {
-        const shared = { hash: "abc" };
-        expect(failuresOf({ jobId: JOB_ID, triggers: { a: shared, b: [shared, shared] } })).to.deep.equal([]);
-      });
-
-      it("lets triggers that are not known yet pass, whole or in part", () => {
-        expect(failuresOf({ jobId: JOB_ID, triggers: UNKNOWN })).to.deep.equal([]);
-        expect(
-          failuresOf({ jobId: JOB_ID, triggers: { sql: UNKNOWN, files: ["a", UNKNOWN] } }),
-        ).to.deep.equal([]);
-      });
-
-      class SqlFile {
-        constructor(readonly path: string) {}
-      }
-      const cycle: Record<string, unknown> = { name: "loop" };
-      cycle["self"] = cycle;
-      const arrayCycle: unknown[] = ["a"];
-      arrayCycle.push({ back: arrayCycle });
-      const sparse: unknown[] = ["a"];
-      sparse[2] = "c";
-
-      const notJson: [string, unknown, string, RegExp][] = [
-        ["a function", () => "sha", "triggers", /function.*JSON data/],
-        ["a function inside an array", { files: ["a", "b", () => 1] }, "triggers.files[2]", /function/],
-        [
-          "a method inside an object",
-          { sql: { hash: "x", toJSON: () => "x" } },
-          "triggers.sql.toJSON",
-          /function/,
-        ],
-        ["a symbol", Symbol("sha"), "triggers", /symbol/],
-        ["a nested symbol", { tags: [Symbol.iterator] }, "triggers.tags[0]", /symbol/],
-        [
-          "undefined inside an object",
-          { sql: "x", schema: { version: undefined } },
-          "triggers.schema.version",
-          /undefined.*null/,
-        ],
-        ["undefined inside an array", ["a", undefined], "triggers[1]", /undefined/],
-        ["a hole in an array", sparse, "triggers[1]", /undefined/],
-        ["NaN", Number.NaN, "triggers", /NaN.*JSON cannot hold/],
-        ["Infinity inside an object", { ratio: Number.POSITIVE_INFINITY }, "triggers.ratio", /Infinity/],
-        ["-Infinity inside an array", [1, Number.NEGATIVE_INFINITY], "triggers[1]", /-Infinity/],
-        ["a bigint", 10n, "triggers", /bigint.*string/],
-        ["a nested bigint", { snapshot: { id: 1724919539450264600n } }, "triggers.snapshot.id", /bigint/],
-        ["an object that contains itself", cycle, "triggers.self", /cycle/],
-        ["an array that contains itself", arrayCycle, "triggers[1].back", /cycle/],
-        ["a Date", new Date(0), "triggers", /Date/],
-        ["a nested Date", { at: new Date(0) }, "triggers.at", /Date/],
-        ["a Map", new Map([["a", 1]]), "triggers", /Map/],
-        ["a Set", { ids: new Set([1]) }, "triggers.ids", /Set/],
-        ["a class instance", { file: new SqlFile("a.sql") }, "triggers.file", /SqlFile/],
-        ["a boxed string", new String("abc"), "triggers", /String/],
-        ["a RegExp", [/x/], "triggers[0]", /RegExp/],
-        ["a Buffer", Buffer.from("abc"), "triggers", /Buffer/],
-      ];
-      for (const [what, triggers, path, rule] of notJson) {
-        it(`refuses ${what}, naming ${path}`, () => {
-          const reason = onlyFailure({ jobId: JOB_ID, triggers }, "triggers");
-          expect(reason.startsWith(`${path} `), reason).to.equal(true);
-          expect(reason).to.match(rule);
-          expect(triggersProblem(triggers)).to.equal(reason);
-        });
-      }
-
-      it("names the first problem it meets, in order", () => {
-        const reason = onlyFailure(
-          { jobId: JOB_ID, triggers: { a: [1, () => 2], b: Symbol("s") } },
-          "triggers",
-        );
-        expect(reason).to.match(/^triggers\.a\[1\] is a function/);
-      });
-
-      it("names the path under the name it is given", () => {
-        expect(triggersProblem({ x: () => 1 }, "args.triggers")).to.match(/^args\.triggers\.x is a function/);
-        expect(triggersProblem({ x: 1 }, "args.triggers")).to.equal(undefined);
       });
     });
 
@@ -529,93 +361,6 @@ describe("JobRerun decisions", () => {
           'failOnJobFailure must be true or false; got "no"',
         );
       });
-    });
-  });
-
-  describe("canonicalTriggers and triggersEqual", () => {
-    it("ignores object key order, at every depth", () => {
-      const before = {
-        sql: "abc",
-        schema: { version: 7, columns: [{ name: "a", type: "int" }] },
-        release: "v1",
-      };
-      const after = {
-        release: "v1",
-        schema: { columns: [{ type: "int", name: "a" }], version: 7 },
-        sql: "abc",
-      };
-      expect(triggersEqual(before, after)).to.equal(true);
-      expect(canonicalTriggers(before)).to.equal(canonicalTriggers(after));
-    });
-
-    it("writes objects with sorted keys and keeps array order", () => {
-      expect(canonicalTriggers({ b: 1, a: [3, 1, 2], c: { z: null, y: "x" } })).to.equal(
-        '{"a":[3,1,2],"b":1,"c":{"y":"x","z":null}}',
-      );
-    });
-
-    it("keeps array order significant, at every depth", () => {
-      expect(triggersEqual([1, 2], [2, 1])).to.equal(false);
-      expect(triggersEqual({ files: ["a.sql", "b.sql"] }, { files: ["b.sql", "a.sql"] })).to.equal(false);
-      expect(triggersEqual([{ a: [1, 2] }], [{ a: [2, 1] }])).to.equal(false);
-    });
-
-    it("finds equal values equal", () => {
-      for (const value of [
-        null,
-        "",
-        "sha",
-        0,
-        1.5,
-        true,
-        false,
-        [],
-        {},
-        [null, [{}]],
-        { a: { b: { c: [1] } } },
-      ]) {
-        expect(triggersEqual(value, structuredClone(value)), JSON.stringify(value)).to.equal(true);
-      }
-    });
-
-    const different: [unknown, unknown][] = [
-      [1, "1"],
-      [true, "true"],
-      [null, "null"],
-      [0, false],
-      ["", null],
-      [0, null],
-      [[], {}],
-      [[1], { 0: 1 }],
-      [{ a: null }, {}],
-      [{ a: null }, { a: undefined }],
-      [[null], []],
-      [{ a: 1 }, { a: 1, b: 2 }],
-      [{ a: { b: 1 } }, { a: { b: "1" } }],
-      ["abc", "ABC"],
-      [1, 1.0001],
-    ];
-    for (const [a, b] of different) {
-      it(`tells ${show(a)} from ${show(b)}`, () => {
-        expect(triggersEqual(a, b)).to.equal(false);
-        expect(triggersEqual(b, a)).to.equal(false);
-      });
-    }
-
-    it("never finds a value that is not known yet equal to anything, wherever the unknown is", () => {
-      for (const unknown of [UNKNOWN, { sql: UNKNOWN }, ["a", UNKNOWN], { a: [{ b: UNKNOWN }] }]) {
-        expect(canonicalTriggers(unknown), JSON.stringify(unknown)).to.equal(undefined);
-        expect(triggersEqual({ sql: "abc" }, unknown)).to.equal(false);
-        expect(triggersEqual(unknown, { sql: "abc" })).to.equal(false);
-        expect(triggersEqual(unknown, unknown)).to.equal(false);
-      }
-    });
-
-    it("does not modify the values it compares", () => {
-      const before = deepFreeze({ b: [2, 1], a: { d: 1, c: 2 } });
-      const after = deepFreeze({ a: { c: 2, d: 1 }, b: [2, 1] });
-      expect(triggersEqual(before, after)).to.equal(true);
-      expect(Object.keys(before)).to.deep.equal(["b", "a"]);
     });
   });
 
@@ -1151,20 +896,6 @@ describe("JobRerun decisions", () => {
   });
 
   describe("waiting decisions", () => {
-    it("waits 30 minutes by default, else the timeout given in seconds or as a duration", () => {
-      expect(waitTimeoutMs({})).to.equal(30 * 60_000);
-      expect(waitTimeoutMs({ timeout: 90 })).to.equal(90_000);
-      expect(waitTimeoutMs({ timeout: "2h" })).to.equal(7_200_000);
-    });
-
-    it("fails on a failed job by default only when waiting for the end", () => {
-      expect(failsOnJobFailure({ waitFor: "terminal" })).to.equal(true);
-      expect(failsOnJobFailure({ waitFor: "running" })).to.equal(false);
-      expect(failsOnJobFailure({ waitFor: "none" })).to.equal(false);
-      expect(failsOnJobFailure({ waitFor: "terminal", failOnJobFailure: false })).to.equal(false);
-      expect(failsOnJobFailure({ waitFor: "running", failOnJobFailure: true })).to.equal(true);
-    });
-
     it("records nothing owed when the job reached what was waited for", () => {
       expect(
         waitVerdict("reached", snapshot({ state: "completed" }).job, { waitFor: "terminal" }),

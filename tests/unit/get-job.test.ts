@@ -8,6 +8,7 @@ import { NarrativeApiError, NarrativeConfigError } from "../../provider/api/erro
 import { getJobResult, getJobSnapshot, type GetJobArgs } from "../../provider/jobrerun/get-job";
 import { resolveSettings, type ProviderSettings } from "../../provider/jobrerun/settings";
 import { SEEDED_JOB_IDS, startSimulator, type Simulator } from "../../provider/simulator";
+import { rejection } from "../support/assertions";
 
 const TOKEN = "tok-SECRET-get-job-5d1e";
 const JOB_ID = SEEDED_JOB_IDS.completed;
@@ -16,15 +17,6 @@ const SNAPSHOT_ID = "1724919539450264600";
 const MISSING_JOB = "00000000-0000-4000-8000-000000000000";
 /** Short timeouts, so that a failing case fails quickly. */
 const TUNING = { attemptTimeoutMs: 500, totalTimeoutMs: 2_000, baseDelayMs: 1, maxDelayMs: 5 };
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("getJobResult: reading a job without rerunning it", () => {
   let sim: Simulator;

@@ -13,7 +13,6 @@ import {
   type StoredOutputs,
 } from "../../provider/jobrerun/decisions";
 import { NarrativeStateError } from "../../provider/api/errors";
-import { compareVersions } from "../../provider/common/package-version";
 import { JOB_RERUN_TYPE } from "../../provider/hosts/dynamic/provider-text";
 import {
   newerStateError,
@@ -189,17 +188,6 @@ describe("the downgrade rule: a state a newer release wrote", () => {
       expect(error.message).to.include(
         `Install a release of pulumi-narrative-jobs newer than ${INSTALLED} (`,
       );
-    });
-  });
-
-  describe("compareVersions", () => {
-    it("orders by major, minor and patch, numerically", () => {
-      expect(compareVersions("0.2.0", "0.1.9")).to.be.greaterThan(0);
-      expect(compareVersions("0.10.0", "0.9.0")).to.be.greaterThan(0);
-      expect(compareVersions("1.0.0", "1.0.0")).to.equal(0);
-      expect(compareVersions("1.0.0-rc.1", "1.0.0")).to.equal(0);
-      expect(compareVersions("v2.0.0", "10.0.0")).to.be.lessThan(0);
-      expect(compareVersions("next", "1.0.0")).to.equal(undefined);
     });
   });
 });

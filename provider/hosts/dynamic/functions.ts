@@ -58,9 +58,9 @@ export async function getJob(args: GetJobArgs, _opts?: GetJobOptions): Promise<G
 
 /**
  * A NarrativeError whose stack is its first line. @pulumi/pulumi prints a program's unhandled error with
- * util.inspect, and formatting the stack through its own source-mapped frames took 147 s before a preview
- * that failed on a bad jobId printed anything (measured here). The message says all there is to know; any
- * other error, a bug, keeps its stack.
+ * util.inspect, which formats the stack through its own source-mapped frames, slowly enough to keep a failed
+ * preview silent for minutes (docs/performance.md, Failures print at once). The message says all there is to
+ * know; any other error, a bug, keeps its stack.
  */
 function withShortStack(error: unknown): unknown {
   if (error instanceof NarrativeError) {

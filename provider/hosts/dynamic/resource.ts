@@ -145,7 +145,8 @@ function isEventual(value: object): boolean {
 
 /**
  * The error for refused triggers, without its stack: @pulumi/pulumi formats an error thrown in an `apply` with
- * util.inspect, which on a stack through its own sources took tens of seconds before printing anything.
+ * util.inspect, which is slow on a stack through its own sources (docs/performance.md, Failures print at
+ * once).
  */
 function triggersError(name: string, problem: string): pulumi.InputPropertyError {
   const error = new pulumi.InputPropertyError({
