@@ -310,13 +310,19 @@ export function rerunOutputs(
 
 /** The outputs in the shape the state stores (`StoredOutputs`): the job only as its exact text. */
 export function storedOutputs(outputs: JobRerunOutputs): StoredOutputs {
-  const { job: _parsed, ...flat } = outputs;
+  return nestedStatus(outputs) as unknown as StoredOutputs;
+}
+
+/** Flat outputs with the members of `status` moved under it, and the parsed job left out (`jobJson` holds it). */
+function nestedStatus(flat: object): Record<string, unknown> {
   const status: Record<string, unknown> = {};
   const stored: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(flat)) {
-    ((STATUS_MEMBERS as readonly string[]).includes(name) ? status : stored)[name] = value;
+    if (name !== "job") {
+      ((STATUS_MEMBERS as readonly string[]).includes(name) ? status : stored)[name] = value;
+    }
   }
-  return { ...stored, status: withoutUndefined(status) } as unknown as StoredOutputs;
+  return { ...stored, status: withoutUndefined(status) };
 }
 
 /**
@@ -349,7 +355,8 @@ export function flatOutputs(outputs: JobRerunOutputs): JobRerunOutputs {
 
 /** The outputs from a flat state (`flatOutputs`), read by the same rules as any other state (`outputsFromState`). */
 export function outputsFromFlatState(flat: Record<string, unknown>): Partial<JobRerunOutputs> {
-  return outputsFromState(storedOutputs(flat as unknown as JobRerunOutputs));
+  // Only a shape, not yet a state this release can read: outputsFromState decides that.
+  return outputsFromState(nestedStatus(flat) as Partial<StoredOutputs>);
 }
 
 function withoutUndefined<T extends object>(object: T): T {
