@@ -26,6 +26,8 @@ import { pollUntil, skipTheRestAfterAFailure, waitUntilNoProcessesIn } from "../
 import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "../support/e2e-steps";
 
 const SNAPSHOT_ID = "1724919539450264600";
+/** The schema's pluginDownloadURL as the engine writes it into a default provider's name (":" and "/" folded). */
+const DEFAULT_PROVIDER_URL = "github_/api.github.com/narrative-io/pulumi-narrative-jobs";
 const PENDING_MS = 60_000;
 const RUNNING_MS = 3_600_000;
 const CANCELED = /The currently running update for '[^']+' has been canceled!/;
@@ -128,11 +130,11 @@ describe("e2e: a JobRerun from Python (examples/python) through the Python SDK a
       rescheduleCount: 0,
       snapshotId: SNAPSHOT_ID,
     });
-    // The host reported the plugin that the SDK's pulumi-plugin.json names, at its version: the engine's default
-    // provider for narrative carries that version in its name.
+    // The host reported the plugin that the SDK's pulumi-plugin.json names, at its version and with its download
+    // URL: the engine's default provider for narrative carries both in its name.
     const urns = (await workspace.exportStack()).resources.map((resource) => resource.urn);
     expect(
-      urns.some((urn) => urn.endsWith("::pulumi:providers:narrative::default_0_1_0")),
+      urns.some((urn) => urn.endsWith(`::pulumi:providers:narrative::default_0_1_0_${DEFAULT_PROVIDER_URL}`)),
       urns.join("\n"),
     ).to.equal(true);
   });
