@@ -141,10 +141,12 @@ describe("e2e: the Python SDK as users get it (wheel, sdist, an empty virtual en
     const requires = metadata.split("\n").filter((line) => line.startsWith("Requires-Dist: "));
     expect(requires).to.include("Requires-Dist: pulumi<4.0.0,>=3.231.0");
     expect(requires).to.include("Requires-Dist: parver>=0.2.1");
+    // `server` is the schema's pluginDownloadURL: where the CLI downloads the plugin of this version.
     expect(JSON.parse(texts["pulumi_narrative/pulumi-plugin.json"] ?? "null")).to.deep.equal({
       resource: true,
       name: "narrative",
       version,
+      server: "github://api.github.com/narrative-io/pulumi-narrative-jobs",
     });
   });
 
