@@ -265,6 +265,22 @@ outputs:
     );
   });
 
+  it("a narrative:apiUrl with a user name and password stops the deployment naming the setting; the password printed nowhere", async () => {
+    const workspace = await project("narrative-userinfo", SINGLE_RERUN);
+    const password = `pw-${randomBytes(6).toString("hex")}`;
+    await workspace.setConfig("narrative:apiUrl", `https://alice:${password}@api.narrative.io`);
+    await workspace.setConfig("narrative:token", token, { secret: true });
+    const before = sim.requests.length;
+
+    const refused = await workspace.pulumi(["up", "--yes"], { allowFailure: true });
+
+    expect(refused.code, refused.output).not.to.equal(0);
+    expect(refused.output).to.include("narrative:apiUrl must not contain a user name or password");
+    // CheckConfig names no property, so the engine prints no value beside the reason.
+    expect(refused.output).not.to.include(password).and.not.to.include("alice");
+    expect(sim.requests.length).to.equal(before);
+  });
+
   it("a token given as plain text to an explicit provider is still encrypted in the state", async () => {
     const literal = `tok-LITERAL-${randomBytes(12).toString("hex")}`;
     const workspace = await project(

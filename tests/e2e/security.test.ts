@@ -517,6 +517,26 @@ describe("e2e: careless settings and inputs through the Pulumi CLI", function ()
     }
   });
 
+  it("a user name and password in narrative:apiUrl or the apiUrl input: up fails naming the setting, the password printed nowhere", async () => {
+    const password = `pw-${randomBytes(6).toString("hex")}`;
+    const withUserInfo = `https://alice:${password}@api.narrative.io`;
+    try {
+      await workspace.setConfig("narrative:apiUrl", withUserInfo);
+      const setting = await expectRefusedUp(/narrative:apiUrl must not contain a user name or password/);
+      expect(setting.output).not.to.include(password);
+    } finally {
+      await workspace.setConfig("narrative:apiUrl", sim.url);
+    }
+    await workspace.setConfig("resourceApiUrl", withUserInfo);
+    try {
+      // The engine prints the value of a property a check failure names; this one names none.
+      const input = await expectRefusedUp(/rerun-0.*apiUrl must not contain a user name or password/);
+      expect(input.output).not.to.include(password);
+    } finally {
+      await workspace.removeConfig("resourceApiUrl");
+    }
+  });
+
   it("triggers nested 1,000 deep: up fails naming triggers and the limit, within 20 s; nothing sent or stored; preview works after", async () => {
     await workspace.setConfig("triggersShape", "deep");
     await workspace.setConfig("triggersDepth", "1000");
