@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
 import { JOB_RERUN_TOKEN } from "../../provider/hosts/plugin/schema";
 import { ensurePulumiCli, PulumiWorkspace, REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
-import { tokenLeaks } from "../support/token-leaks";
+import { expectInNoOutput, expectInNoStateFile, tokenLeaks } from "../support/token-leaks";
 import { packedTarball } from "../support/packing";
 import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "../support/e2e-steps";
 
@@ -232,17 +232,8 @@ outputs:
       const provider = resources.find((resource) => resource.type === "pulumi:providers:narrative");
       expect(JSON.stringify(provider?.inputs?.["token"])).to.include("ciphertext");
       expect(tokenLeaks(text, other)).to.deep.equal([]);
-      const stateFiles = await workspace.backendFiles();
-      expect(
-        stateFiles.some((file) => file.endsWith(".json")),
-        "the backend holds the stack's state",
-      ).to.equal(true);
-      for (const file of stateFiles) {
-        expect(tokenLeaks(await fs.readFile(file, "utf8"), other), file).to.deep.equal([]);
-      }
-      for (const command of workspace.transcript) {
-        expect(tokenLeaks(command.output, other), command.command).to.deep.equal([]);
-      }
+      await expectInNoStateFile(workspace, other);
+      expectInNoOutput(workspace, other);
     } finally {
       await staging.close();
     }
@@ -284,14 +275,7 @@ resources:
     const { resources } = await workspace.exportStack();
     const provider = resources.find((resource) => resource.type === "pulumi:providers:narrative");
     expect(JSON.stringify(provider?.inputs?.["token"])).to.include("ciphertext");
-    const stateFiles = await workspace.backendFiles();
-    expect(
-      stateFiles.some((file) => file.endsWith(".json")),
-      "the backend holds the stack's state",
-    ).to.equal(true);
-    for (const file of stateFiles) {
-      expect(tokenLeaks(await fs.readFile(file, "utf8"), literal), file).to.deep.equal([]);
-    }
+    await expectInNoStateFile(workspace, literal);
   });
 
   it('Pulumi YAML reaches into job with ["…"] only: ${rerun.job.result} is refused by its type checker', async () => {
