@@ -17,9 +17,10 @@ import {
   runCommand,
 } from "../../scripts/pulumi-harness";
 import { expectInNoOutput, expectInNoStateFile } from "../support/token-leaks";
-import { skipTheRestAfterAFailure } from "../support/e2e";
+import { cleanUpAfter, skipTheRestAfterAFailure } from "../support/e2e";
 import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "../support/e2e-steps";
 import {
+  configureLanguageStack,
   failedWaitFailsTheUp,
   LANGUAGE_DURATIONS,
   refreshSendsOnlyReads,
@@ -71,16 +72,10 @@ describe("e2e: a JobRerun from Go (examples/go) through the Go SDK and the narra
       ),
     };
     workspace = await PulumiWorkspace.create({ project: "narrative-go", dir, existingProject: true, env });
-    await workspace.configureNarrative(sim.url, token);
-    await workspace.setConfig("jobId", SEED_JOB_ID);
-    await workspace.setConfig("sqlHash", "v1");
+    await configureLanguageStack(context());
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    await workspace?.dispose();
-    await sim?.close();
-  });
+  cleanUpAfter(() => ({ workspaces: [workspace], servers: [sim] }));
 
   skipTheRestAfterAFailure();
 

@@ -14,6 +14,7 @@ import { JOB_RERUN_TOKEN } from "../../provider/hosts/plugin/schema";
 import { ensurePulumiCli, PulumiWorkspace, REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
 import { expectInNoOutput, expectInNoStateFile, tokenLeaks } from "../support/token-leaks";
 import { packedTarball } from "../support/packing";
+import { cleanUpAfter } from "../support/e2e";
 import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "../support/e2e-steps";
 
 const SNAPSHOT_ID = "1724919539450264600";
@@ -64,16 +65,7 @@ describe("e2e: the narrative plugin installed with npm install -g, configured as
     sim = await startSimulator({ frozen: true, token });
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    for (const workspace of workspaces) {
-      await workspace.dispose();
-    }
-    await sim?.close();
-    for (const dir of dirs) {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
-  });
+  cleanUpAfter(() => ({ workspaces, servers: [sim], dirs }));
 
   /** A YAML project outside the repository whose CLI finds the plugin only on PATH, in npm's global bin. */
   async function project(name: string, program: string): Promise<PulumiWorkspace> {

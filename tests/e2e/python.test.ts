@@ -20,9 +20,10 @@ import {
 } from "../../scripts/pulumi-harness";
 import { expectInNoOutput, expectInNoStateFile } from "../support/token-leaks";
 import { buildPythonSdk, copyPythonExample, ensurePythonEnvironment, offlinePip } from "../support/python";
-import { skipTheRestAfterAFailure } from "../support/e2e";
+import { cleanUpAfter, skipTheRestAfterAFailure } from "../support/e2e";
 import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "../support/e2e-steps";
 import {
+  configureLanguageStack,
   failedWaitThenOneRerun,
   LANGUAGE_DURATIONS,
   redactedServerError,
@@ -75,20 +76,10 @@ describe("e2e: a JobRerun from Python (examples/python) through the Python SDK a
       existingProject: true,
       env,
     });
-    await workspace.configureNarrative(sim.url, token);
-    await workspace.setConfig("jobId", SEED_JOB_ID);
-    await workspace.setConfig("sqlHash", "v1");
+    await configureLanguageStack(context());
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    await workspace?.dispose();
-    await sim?.close();
-    await staging?.close();
-    if (scratch !== undefined) {
-      await fs.rm(scratch, { recursive: true, force: true });
-    }
-  });
+  cleanUpAfter(() => ({ workspaces: [workspace], servers: [sim, staging], dirs: [scratch] }));
 
   skipTheRestAfterAFailure();
 

@@ -23,7 +23,7 @@ import {
   VERSION,
   type Archives,
 } from "../support/standalone";
-import { skipTheRestAfterAFailure } from "../support/e2e";
+import { cleanUpAfter, skipTheRestAfterAFailure } from "../support/e2e";
 
 const SNAPSHOT_ID = "1724919539450264600";
 const SCHEMA = path.join(REPO_ROOT, "schema.json");
@@ -84,14 +84,7 @@ describe("e2e: the standalone plugin, with no Node.js on the machine's PATH", fu
     sim = await startSimulator({ frozen: true, token });
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    await workspace?.dispose();
-    await sim?.close();
-    for (const dir of dirs) {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
-  });
+  cleanUpAfter(() => ({ workspaces: [workspace], servers: [sim], dirs }));
 
   it("each archive holds the executable, LICENSE, README.md and the third-party notices; the checksums match", async () => {
     const unpacked = { "linux-amd64": amd64, "linux-arm64": arm64, "windows-amd64": windows };

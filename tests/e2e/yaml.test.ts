@@ -11,9 +11,10 @@ import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
 import { E2E_ROOT, PulumiWorkspace, REPO_ROOT } from "../../scripts/pulumi-harness";
 import { expectInNoOutput, expectInNoStateFile } from "../support/token-leaks";
-import { skipTheRestAfterAFailure } from "../support/e2e";
+import { cleanUpAfter, skipTheRestAfterAFailure } from "../support/e2e";
 import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "../support/e2e-steps";
 import {
+  configureLanguageStack,
   failedWaitThenOneRerun,
   LANGUAGE_DURATIONS,
   redactedServerError,
@@ -86,16 +87,10 @@ describe("e2e: a JobRerun from Pulumi YAML through the narrative plugin", functi
       durations: LANGUAGE_DURATIONS,
     });
     workspace = await yamlWorkspace("narrative-yaml-e2e", yamlProgram("narrative-yaml-e2e"));
-    await workspace.configureNarrative(sim.url, token);
-    await workspace.setConfig("jobId", SEED_JOB_ID);
-    await workspace.setConfig("sqlHash", "v1");
+    await configureLanguageStack(context());
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    await workspace?.dispose();
-    await sim?.close();
-  });
+  cleanUpAfter(() => ({ workspaces: [workspace], servers: [sim] }));
 
   skipTheRestAfterAFailure();
 

@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import type { Simulator } from "../../provider/simulator";
 import { JOB_RERUN_TOKEN } from "../../provider/hosts/plugin/schema";
-import type { PulumiWorkspace } from "../../scripts/pulumi-harness";
+import type { CliResult, PulumiWorkspace } from "../../scripts/pulumi-harness";
 import { pollUntil, waitUntilNoProcessesIn } from "./e2e";
 import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "./e2e-steps";
 import { encodeToken, tokenLeaks } from "./token-leaks";
@@ -31,6 +31,33 @@ async function storedRerun(workspace: PulumiWorkspace): Promise<Record<string, u
   const { resources } = await workspace.exportStack();
   return resources.find((resource) => resource.type === JOB_RERUN_TOKEN && resource.urn.endsWith("::rerun"))
     ?.outputs;
+}
+
+/** Configures the stack as every language's program reads it: the API and token, the seeded job, sqlHash v1. */
+export async function configureLanguageStack(context: LanguageContext): Promise<void> {
+  const { workspace, sim, token } = context;
+  await workspace.configureNarrative(sim.url, token);
+  await workspace.setConfig("jobId", SEED_JOB_ID);
+  await workspace.setConfig("sqlHash", "v1");
+}
+
+/**
+ * Starts `pulumi up` (allowed to fail) and waits until the simulator has applied a reschedule beyond `applied`;
+ * returns the running up, wrapped so that awaiting this does not wait for the up's end. `timeoutMs`: pollUntil's
+ * default if unset.
+ */
+async function upUntilRescheduled(
+  context: LanguageContext,
+  applied: number,
+  timeoutMs?: number,
+): Promise<{ running: Promise<CliResult> }> {
+  const { workspace, sim } = context;
+  const running = workspace.pulumi(UP, { allowFailure: true });
+  await pollUntil(() => (sim.appliedReschedules(SEED_JOB_ID) > applied ? true : undefined), {
+    what: "the reschedule",
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
+  return { running };
 }
 
 /** `pulumi up` after a trigger change: exactly one POST {"force":true}; the outputs hold the result. */
@@ -90,11 +117,7 @@ export async function failedWaitFailsTheUp(
   await workspace.setConfig("sqlHash", options.sqlHash);
   const applied = sim.appliedReschedules(SEED_JOB_ID);
 
-  const running = workspace.pulumi(UP, { allowFailure: true });
-  await pollUntil(() => (sim.appliedReschedules(SEED_JOB_ID) > applied ? true : undefined), {
-    what: "the reschedule",
-    ...(options.rescheduleTimeoutMs === undefined ? {} : { timeoutMs: options.rescheduleTimeoutMs }),
-  });
+  const { running } = await upUntilRescheduled(context, applied, options.rescheduleTimeoutMs);
   sim.advance(PENDING_MS + RUNNING_MS);
   const failed = await running;
 
@@ -172,10 +195,7 @@ export async function sigkillDuringWait(context: LanguageContext, options: Sigki
   await workspace.setConfig("sqlHash", options.sqlHash);
   const applied = sim.appliedReschedules(SEED_JOB_ID);
 
-  const running = workspace.pulumi(UP, { allowFailure: true });
-  await pollUntil(() => (sim.appliedReschedules(SEED_JOB_ID) > applied ? true : undefined), {
-    what: "the reschedule",
-  });
+  const { running } = await upUntilRescheduled(context, applied);
   sim.advance(PENDING_MS);
   const since = sim.requests.length;
   await pollUntil(() => (sim.requests.length > since ? true : undefined), {
