@@ -24,6 +24,8 @@ import {
   type Archives,
 } from "../support/standalone";
 import { cleanUpAfter, skipTheRestAfterAFailure } from "../support/e2e";
+import { configureLanguageStack } from "../support/language-scenarios";
+import { yamlProgram } from "../support/yaml-program";
 
 const SNAPSHOT_ID = "1724919539450264600";
 const SCHEMA = path.join(REPO_ROOT, "schema.json");
@@ -32,32 +34,6 @@ const QEMU = "/usr/bin/qemu-aarch64";
 const ARM64_SYSROOT = "/usr/aarch64-linux-gnu";
 /** Debian's Wine (package wine64, which .ci/run installs), to run the windows-amd64 executable. */
 const WINE = "/usr/lib/wine/wine64";
-
-/** The YAML program of the lifecycle: the plugin found in `pluginDir` (plugins.providers), as a project names it. */
-function program(project: string, pluginDir: string): string {
-  return `name: ${project}
-runtime: yaml
-plugins:
-  providers:
-    - name: narrative
-      path: ${JSON.stringify(pluginDir)}
-config:
-  sqlHash:
-    type: string
-resources:
-  rerun:
-    type: narrative:index:JobRerun
-    properties:
-      jobId: ${SEED_JOB_ID}
-      triggers:
-        sql: \${sqlHash}
-outputs:
-  outcome: \${rerun.outcome}
-  state: \${rerun.state}
-  rescheduleCount: \${rerun.rescheduleCount}
-  snapshotId: \${rerun.job["result"]["snapshot_id"]}
-`;
-}
 
 describe("e2e: the standalone plugin, with no Node.js on the machine's PATH", function () {
   this.timeout(180_000);
@@ -191,7 +167,7 @@ describe("e2e: the standalone plugin, with no Node.js on the machine's PATH", fu
       this.timeout(120_000);
       await fs.mkdir(E2E_ROOT, { recursive: true });
       const dir = await fs.mkdtemp(path.join(E2E_ROOT, "narrative-standalone-"));
-      await fs.writeFile(path.join(dir, "Pulumi.yaml"), program("narrative-standalone", amd64));
+      await fs.writeFile(path.join(dir, "Pulumi.yaml"), yamlProgram("narrative-standalone", amd64));
       // PATH is the node-less directory for every command, and so for every plugin the CLI starts.
       const ws = await PulumiWorkspace.create({
         project: "narrative-standalone",
@@ -201,8 +177,7 @@ describe("e2e: the standalone plugin, with no Node.js on the machine's PATH", fu
         env: { PATH: nodeless },
       });
       workspace = ws;
-      await ws.configureNarrative(sim.url, token);
-      await ws.setConfig("sqlHash", "v1");
+      await configureLanguageStack({ workspace: ws, sim, token });
     });
 
     const ws = (): PulumiWorkspace => {

@@ -6,10 +6,9 @@
  */
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
-import { promises as fs } from "node:fs";
-import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
-import { E2E_ROOT, PulumiWorkspace, REPO_ROOT } from "../../scripts/pulumi-harness";
+import type { PulumiWorkspace } from "../../scripts/pulumi-harness";
+import { yamlProgram, yamlWorkspace } from "../support/yaml-program";
 import { expectInNoOutput, expectInNoStateFile } from "../support/token-leaks";
 import { cleanUpAfter, skipTheRestAfterAFailure } from "../support/e2e";
 import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "../support/e2e-steps";
@@ -23,51 +22,6 @@ import {
 } from "../support/language-scenarios";
 
 const SNAPSHOT_ID = "1724919539450264600";
-
-/** The plugin's directory as `npm install` leaves it in a project (scripts/link-self.js does the same here). */
-export const PLUGIN_DIR = path.join(REPO_ROOT, "node_modules", ".bin");
-
-/** A YAML program with one JobRerun and every output a test reads; `extra` adds resources or variables. */
-export function yamlProgram(project: string, extra = ""): string {
-  return `name: ${project}
-runtime: yaml
-plugins:
-  providers:
-    - name: narrative
-      path: ${JSON.stringify(PLUGIN_DIR)}
-config:
-  jobId:
-    type: string
-  sqlHash:
-    type: string
-  waitFor:
-    type: string
-    default: none
-resources:
-  rerun:
-    type: narrative:index:JobRerun
-    properties:
-      jobId: \${jobId}
-      triggers:
-        sql: \${sqlHash}
-      waitFor: \${waitFor}
-${extra}outputs:
-  outcome: \${rerun.outcome}
-  state: \${rerun.state}
-  rescheduleCount: \${rerun.rescheduleCount}
-  unfinishedRun: \${rerun.unfinishedRun}
-  snapshotId: \${rerun.job["result"]["snapshot_id"]}
-  jobJson: \${rerun.jobJson}
-`;
-}
-
-/** A workspace for a YAML project: its directory under .e2e/ with the program written before `stack init`. */
-export async function yamlWorkspace(project: string, program: string): Promise<PulumiWorkspace> {
-  await fs.mkdir(E2E_ROOT, { recursive: true });
-  const dir = await fs.mkdtemp(path.join(E2E_ROOT, `${project}-`));
-  await fs.writeFile(path.join(dir, "Pulumi.yaml"), program);
-  return PulumiWorkspace.create({ project, dir, existingProject: true, removeDir: true });
-}
 
 describe("e2e: a JobRerun from Pulumi YAML through the narrative plugin", function () {
   // Each CLI command takes a few seconds; a case runs up to four of them.
