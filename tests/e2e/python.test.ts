@@ -26,6 +26,7 @@ import {
   configureLanguageStack,
   failedWaitThenOneRerun,
   LANGUAGE_DURATIONS,
+  previewShowsTheTriggerChange,
   redactedServerError,
   refreshSendsOnlyReads,
   sigkillDuringWait,
@@ -128,14 +129,7 @@ describe("e2e: a JobRerun from Python (examples/python) through the Python SDK a
   });
 
   it("3. a trigger change: preview shows the update; get_job_output's read is the only request", async () => {
-    await workspace.setConfig("sqlHash", "v2");
-
-    const { result, requests } = await watchRequests(sim, () => workspace.pulumi(["preview", "--diff"]));
-
-    expectSucceeded(result);
-    expect(result.output).to.match(/~ narrative:index:JobRerun: \(update\)/);
-    expect(result.output).to.match(/~ sql: "v1" => "v2"/);
-    expect(methodsAndPaths(requests)).to.deep.equal([`GET /jobs/${SEED_JOB_ID}`]);
+    await previewShowsTheTriggerChange(context(), { reads: [`GET /jobs/${SEED_JOB_ID}`] });
   });
 
   it('4. up sends exactly one POST {"force":true}; the outputs hold the result', () =>

@@ -60,6 +60,29 @@ async function upUntilRescheduled(
   return { running };
 }
 
+/**
+ * sqlHash v1 to v2: `pulumi preview --diff` shows the update of the triggers, and the API gets `reads` alone (the
+ * program's own reads of the job, if it makes any). Returns the preview, for a language's own checks.
+ */
+export async function previewShowsTheTriggerChange(
+  context: LanguageContext,
+  options: { reads: readonly string[] },
+): Promise<CliResult> {
+  const { workspace, sim } = context;
+  await workspace.setConfig("sqlHash", "v2");
+
+  const { result, requests } = await watchRequests(sim, () => workspace.pulumi(["preview", "--diff"]));
+
+  expectSucceeded(result);
+  expect(result.output).to.match(/~ narrative:index:JobRerun: \(update\)/);
+  expect(result.output).to.match(/~ sql: "v1" => "v2"/);
+  expect(
+    requests.map((request) => `${request.method} ${request.path}`),
+    describeRequests(requests),
+  ).to.deep.equal(options.reads);
+  return result;
+}
+
 /** `pulumi up` after a trigger change: exactly one POST {"force":true}; the outputs hold the result. */
 export async function upSendsOneForcedPost(context: LanguageContext): Promise<void> {
   const { workspace, sim } = context;
