@@ -9,7 +9,6 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
-import { JOB_RERUN_TOKEN } from "../../provider/hosts/plugin/schema";
 import {
   E2E_ROOT,
   ensurePulumiCli,
@@ -17,13 +16,20 @@ import {
   REPO_ROOT,
   runCommand,
 } from "../../scripts/pulumi-harness";
-import { tokenLeaks } from "../support/token-leaks";
-import { pollUntil, skipTheRestAfterAFailure } from "../support/e2e";
+import { expectInNoOutput, expectInNoStateFile } from "../support/token-leaks";
+import { cleanUpAfter, skipTheRestAfterAFailure } from "../support/e2e";
 import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "../support/e2e-steps";
+import {
+  configureLanguageStack,
+  failedWaitFailsTheUp,
+  LANGUAGE_DURATIONS,
+  previewShowsTheTriggerChange,
+  refreshSendsOnlyReads,
+  upSendsOneForcedPost,
+  type LanguageContext,
+} from "../support/language-scenarios";
 
 const SNAPSHOT_ID = "1724919539450264600";
-const PENDING_MS = 60_000;
-const RUNNING_MS = 3_600_000;
 const EXAMPLE = path.join(REPO_ROOT, "examples", "go");
 const SDK_MODULE = "github.com/narrative-io/pulumi-narrative-jobs/sdk/go";
 
@@ -56,7 +62,7 @@ describe("e2e: a JobRerun from Go (examples/go) through the Go SDK and the narra
     sim = await startSimulator({
       frozen: true,
       token,
-      durations: { pendingMs: PENDING_MS, runningMs: RUNNING_MS },
+      durations: LANGUAGE_DURATIONS,
     });
     const dir = await goProgram();
     const inherited = (process.env["PATH"] ?? "").split(path.delimiter);
@@ -68,18 +74,14 @@ describe("e2e: a JobRerun from Go (examples/go) through the Go SDK and the narra
       ),
     };
     workspace = await PulumiWorkspace.create({ project: "narrative-go", dir, existingProject: true, env });
-    await workspace.configureNarrative(sim.url, token);
-    await workspace.setConfig("jobId", SEED_JOB_ID);
-    await workspace.setConfig("sqlHash", "v1");
+    await configureLanguageStack(context());
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    await workspace?.dispose();
-    await sim?.close();
-  });
+  cleanUpAfter(() => ({ workspaces: [workspace], servers: [sim] }));
 
   skipTheRestAfterAFailure();
+
+  const context = (): LanguageContext => ({ workspace, sim, token });
 
   it("1. up creates the JobRerun reading the job only; getJob reads it too; the job is stored exactly", async function () {
     this.timeout(900_000);
@@ -102,72 +104,22 @@ describe("e2e: a JobRerun from Go (examples/go) through the Go SDK and the narra
     });
   });
 
+  // getJob's read is the only request.
   it("2. a trigger change: preview shows the update and sends nothing that changes the job", async () => {
-    await workspace.setConfig("sqlHash", "v2");
-
-    const { result, requests } = await watchRequests(sim, () => workspace.pulumi(["preview", "--diff"]));
-
-    expectSucceeded(result);
-    expect(result.output).to.match(/~ narrative:index:JobRerun: \(update\)/);
-    expect(result.output).to.match(/~ sql: "v1" => "v2"/);
-    // getJob's read is the only request.
-    expect(requests.map((request) => `${request.method} ${request.path}`)).to.deep.equal([
-      `GET /jobs/${SEED_JOB_ID}`,
-    ]);
+    await previewShowsTheTriggerChange(context(), { reads: [`GET /jobs/${SEED_JOB_ID}`] });
   });
 
-  it('3. up sends exactly one POST {"force":true}; the outputs hold the result exactly', async () => {
-    const { result, writes, requests } = await watchRequests(sim, () =>
-      workspace.pulumi(["up", "--yes", "--skip-preview"]),
-    );
+  it('3. up sends exactly one POST {"force":true}; the outputs hold the result exactly', () =>
+    upSendsOneForcedPost(context()));
 
-    expectSucceeded(result);
-    expect(
-      writes.map((request) => `${request.method} ${request.path} ${request.body}`),
-      describeRequests(requests),
-    ).to.deep.equal([`POST /jobs/${SEED_JOB_ID}/reschedule {"force":true}`]);
-    expect(await workspace.outputs()).to.include({
-      outcome: "rescheduled",
-      rescheduleCount: 1,
-      state: "pending",
-      snapshotId: SNAPSHOT_ID,
-    });
-  });
-
-  it("4. refresh reads the job and sends nothing else", async () => {
-    const { result, requests } = await watchRequests(sim, () =>
-      workspace.pulumi(["refresh", "--yes", "--skip-preview"]),
-    );
-
-    expectSucceeded(result);
-    expect(requests.length).to.be.above(0);
-    expect(
-      requests.filter((request) => request.method !== "GET"),
-      describeRequests(requests),
-    ).to.deep.equal([]);
-  });
+  it("4. refresh reads the job and sends nothing else", () => refreshSendsOnlyReads(context()));
 
   it("5. waitFor terminal: a failed run fails the up with the job's messages, the reschedule recorded", async () => {
-    sim.advance(PENDING_MS + RUNNING_MS);
-    sim.setJobOutcome(SEED_JOB_ID, { state: "failed", message: "Snowflake warehouse suspended" });
-    await workspace.setConfig("waitFor", "terminal");
-    await workspace.setConfig("sqlHash", "v3");
-    const applied = sim.appliedReschedules(SEED_JOB_ID);
-
-    const running = workspace.pulumi(["up", "--yes", "--skip-preview"], { allowFailure: true });
-    await pollUntil(() => (sim.appliedReschedules(SEED_JOB_ID) > applied ? true : undefined), {
-      what: "the reschedule",
-      timeoutMs: 120_000,
+    await failedWaitFailsTheUp(context(), {
+      sqlHash: "v3",
+      rescheduleTimeoutMs: 120_000,
+      alsoStored: { rescheduleCount: 2 },
     });
-    sim.advance(PENDING_MS + RUNNING_MS);
-    const failed = await running;
-
-    expect(failed.code, failed.output).not.to.equal(0);
-    expect(failed.output).to.include(SEED_JOB_ID).and.include("Snowflake warehouse suspended");
-    expect(sim.appliedReschedules(SEED_JOB_ID)).to.equal(applied + 1);
-    const { resources } = await workspace.exportStack();
-    const rerun = resources.find((resource) => resource.type === JOB_RERUN_TOKEN);
-    expect(rerun?.outputs).to.deep.include({ unfinishedRun: "rerun", state: "failed", rescheduleCount: 2 });
   });
 
   it("6. the token is in no state file and no output; destroy sends nothing", async () => {
@@ -175,16 +127,7 @@ describe("e2e: a JobRerun from Go (examples/go) through the Go SDK and the narra
 
     expectSucceeded(result);
     expect(requests, describeRequests(requests)).to.deep.equal([]);
-    const stateFiles = await workspace.backendFiles();
-    expect(
-      stateFiles.some((file) => file.endsWith(".json")),
-      "the backend holds the stack's state",
-    ).to.equal(true);
-    for (const file of stateFiles) {
-      expect(tokenLeaks(await fs.readFile(file, "utf8"), token), file).to.deep.equal([]);
-    }
-    for (const command of workspace.transcript) {
-      expect(tokenLeaks(command.output, token), command.command).to.deep.equal([]);
-    }
+    await expectInNoStateFile(workspace, token);
+    expectInNoOutput(workspace, token);
   });
 });

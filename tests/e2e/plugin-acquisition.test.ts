@@ -15,7 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
 import { ensurePulumiCli, PulumiWorkspace, REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
-import { tokenLeaks } from "../support/token-leaks";
+import { expectInNoOutput } from "../support/token-leaks";
 import {
   buildArchives,
   nodelessPath,
@@ -27,6 +27,7 @@ import {
   type ReleaseServer,
 } from "../support/standalone";
 import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "../support/e2e-steps";
+import { cleanUpAfter } from "../support/e2e";
 import { buildPythonSdk, copyPythonExample, ensurePythonEnvironment, offlinePip } from "../support/python";
 
 const ARCHIVE = `pulumi-resource-narrative-v${VERSION}-linux-amd64.tar.gz`;
@@ -177,17 +178,7 @@ describe("e2e: the standalone plugin installed by the Pulumi CLI from a release 
     sim = await startSimulator({ frozen: true, token });
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    for (const workspace of workspaces) {
-      await workspace.dispose();
-    }
-    await server?.close();
-    await sim?.close();
-    for (const dir of dirs) {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
-  });
+  cleanUpAfter(() => ({ workspaces, servers: [server, sim], dirs }));
 
   /** A project in a new directory outside the repository, its PATH only `commands` (no node), a fresh home. */
   async function project(
@@ -296,9 +287,7 @@ describe("e2e: the standalone plugin installed by the Pulumi CLI from a release 
       expectSucceeded(destroyed.result);
       expect(destroyed.writes).to.deep.equal([]);
       expect(server.requests.slice(before), "no second download").to.deep.equal([`/${ARCHIVE}`]);
-      for (const command of workspace.transcript) {
-        expect(tokenLeaks(command.output, token), command.command).to.deep.equal([]);
-      }
+      expectInNoOutput(workspace, token);
     });
   }
 });

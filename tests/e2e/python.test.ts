@@ -11,26 +11,32 @@ import { randomBytes } from "node:crypto";
 import { existsSync, promises as fs } from "node:fs";
 import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
-import { JOB_RERUN_TOKEN } from "../../provider/hosts/plugin/schema";
 import {
   E2E_ROOT,
   ensurePulumiCli,
   PulumiWorkspace,
   REPO_ROOT,
   runCommand,
-  type StateResource,
 } from "../../scripts/pulumi-harness";
-import { encodeToken, tokenLeaks } from "../support/token-leaks";
+import { expectInNoOutput, expectInNoStateFile } from "../support/token-leaks";
 import { buildPythonSdk, copyPythonExample, ensurePythonEnvironment, offlinePip } from "../support/python";
-import { pollUntil, skipTheRestAfterAFailure, waitUntilNoProcessesIn } from "../support/e2e";
+import { cleanUpAfter, skipTheRestAfterAFailure } from "../support/e2e";
 import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "../support/e2e-steps";
+import {
+  configureLanguageStack,
+  failedWaitThenOneRerun,
+  LANGUAGE_DURATIONS,
+  previewShowsTheTriggerChange,
+  redactedServerError,
+  refreshSendsOnlyReads,
+  sigkillDuringWait,
+  upSendsOneForcedPost,
+  type LanguageContext,
+} from "../support/language-scenarios";
 
 const SNAPSHOT_ID = "1724919539450264600";
 /** The schema's pluginDownloadURL as the engine writes it into a default provider's name (":" and "/" folded). */
 const DEFAULT_PROVIDER_URL = "github_/api.github.com/narrative-io/pulumi-narrative-jobs";
-const PENDING_MS = 60_000;
-const RUNNING_MS = 3_600_000;
-const CANCELED = /The currently running update for '[^']+' has been canceled!/;
 
 function methodsAndPaths(requests: readonly { method: string; path: string }[]): string[] {
   return requests.map((request) => `${request.method} ${request.path}`).sort();
@@ -57,7 +63,7 @@ describe("e2e: a JobRerun from Python (examples/python) through the Python SDK a
     sim = await startSimulator({
       frozen: true,
       token,
-      durations: { pendingMs: PENDING_MS, runningMs: RUNNING_MS },
+      durations: LANGUAGE_DURATIONS,
     });
     const dir = path.join(scratch, "program");
     await copyPythonExample(dir);
@@ -73,29 +79,14 @@ describe("e2e: a JobRerun from Python (examples/python) through the Python SDK a
       existingProject: true,
       env,
     });
-    await workspace.configureNarrative(sim.url, token);
-    await workspace.setConfig("jobId", SEED_JOB_ID);
-    await workspace.setConfig("sqlHash", "v1");
+    await configureLanguageStack(context());
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    await workspace?.dispose();
-    await sim?.close();
-    await staging?.close();
-    if (scratch !== undefined) {
-      await fs.rm(scratch, { recursive: true, force: true });
-    }
-  });
+  cleanUpAfter(() => ({ workspaces: [workspace], servers: [sim, staging], dirs: [scratch] }));
 
   skipTheRestAfterAFailure();
 
-  async function rerun(): Promise<StateResource | undefined> {
-    const { resources } = await workspace.exportStack();
-    return resources.find(
-      (resource) => resource.type === JOB_RERUN_TOKEN && resource.urn.endsWith("::rerun"),
-    );
-  }
+  const context = (): LanguageContext => ({ workspace, sim, token });
 
   it("1. pulumi install --no-plugins makes venv/ from requirements.txt: pulumi 3.248.0 and pulumi-narrative 0.1.0, pip check clean", async function () {
     this.timeout(300_000);
@@ -140,135 +131,23 @@ describe("e2e: a JobRerun from Python (examples/python) through the Python SDK a
   });
 
   it("3. a trigger change: preview shows the update; get_job_output's read is the only request", async () => {
-    await workspace.setConfig("sqlHash", "v2");
-
-    const { result, requests } = await watchRequests(sim, () => workspace.pulumi(["preview", "--diff"]));
-
-    expectSucceeded(result);
-    expect(result.output).to.match(/~ narrative:index:JobRerun: \(update\)/);
-    expect(result.output).to.match(/~ sql: "v1" => "v2"/);
-    expect(methodsAndPaths(requests)).to.deep.equal([`GET /jobs/${SEED_JOB_ID}`]);
+    await previewShowsTheTriggerChange(context(), { reads: [`GET /jobs/${SEED_JOB_ID}`] });
   });
 
-  it('4. up sends exactly one POST {"force":true}; the outputs hold the result', async () => {
-    const { result, writes, requests } = await watchRequests(sim, () =>
-      workspace.pulumi(["up", "--yes", "--skip-preview"]),
-    );
+  it('4. up sends exactly one POST {"force":true}; the outputs hold the result', () =>
+    upSendsOneForcedPost(context()));
 
-    expectSucceeded(result);
-    expect(
-      writes.map((request) => `${request.method} ${request.path} ${request.body}`),
-      describeRequests(requests),
-    ).to.deep.equal([`POST /jobs/${SEED_JOB_ID}/reschedule {"force":true}`]);
-    expect(await workspace.outputs()).to.include({
-      outcome: "rescheduled",
-      rescheduleCount: 1,
-      state: "pending",
-      snapshotId: SNAPSHOT_ID,
-    });
-  });
+  it("5. refresh reads the job and sends nothing else", () => refreshSendsOnlyReads(context()));
 
-  it("5. refresh reads the job and sends nothing else", async () => {
-    const { result, requests } = await watchRequests(sim, () =>
-      workspace.pulumi(["refresh", "--yes", "--skip-preview"]),
-    );
+  it('6. wait_for="terminal": a failed run fails the up with the job\'s message; the next up reruns it once', () =>
+    failedWaitThenOneRerun(context(), { sqlHash: "v3", rescheduleTimeoutMs: 120_000 }));
 
-    expectSucceeded(result);
-    expect(requests.length).to.be.above(0);
-    expect(
-      requests.filter((request) => request.method !== "GET"),
-      describeRequests(requests),
-    ).to.deep.equal([]);
-  });
+  it("7. a 500 that echoes the token, escaped, fails the up with the token [REDACTED]", () =>
+    redactedServerError(context(), { sqlHash: "v4" }));
 
-  it('6. wait_for="terminal": a failed run fails the up with the job\'s message; the next up reruns it once', async () => {
-    sim.advance(PENDING_MS + RUNNING_MS);
-    sim.setJobOutcome(SEED_JOB_ID, { state: "failed", message: "Snowflake warehouse suspended" });
-    await workspace.setConfig("waitFor", "terminal");
-    await workspace.setConfig("sqlHash", "v3");
-    const applied = sim.appliedReschedules(SEED_JOB_ID);
-
-    const running = workspace.pulumi(["up", "--yes", "--skip-preview"], { allowFailure: true });
-    await pollUntil(() => (sim.appliedReschedules(SEED_JOB_ID) > applied ? true : undefined), {
-      what: "the reschedule",
-      timeoutMs: 120_000,
-    });
-    sim.advance(PENDING_MS + RUNNING_MS);
-    const failed = await running;
-
-    expect(failed.code, failed.output).not.to.equal(0);
-    expect(failed.output).to.include(SEED_JOB_ID).and.include("Snowflake warehouse suspended");
-    expect(sim.appliedReschedules(SEED_JOB_ID)).to.equal(applied + 1);
-    expect((await rerun())?.outputs).to.deep.include({ unfinishedRun: "rerun", state: "failed" });
-
-    sim.setJobOutcome(SEED_JOB_ID, { state: "completed" });
-    await workspace.setConfig("waitFor", "none");
-    const next = await watchRequests(sim, () => workspace.pulumi(["up", "--yes", "--skip-preview"]));
-    expectSucceeded(next.result);
-    expect(next.writes.map((request) => request.path)).to.deep.equal([`/jobs/${SEED_JOB_ID}/reschedule`]);
-    expect(sim.appliedReschedules(SEED_JOB_ID)).to.equal(applied + 2);
-  });
-
-  it("7. a 500 that echoes the token, escaped, fails the up with the token [REDACTED]", async () => {
-    sim.advance(PENDING_MS + RUNNING_MS);
-    sim.fault(`POST /jobs/${SEED_JOB_ID}/reschedule`, {
-      status: 500,
-      body: `{"title": "Internal Server Error", "detail": "bad key ${encodeToken("JSON \\u of every character", token)}"}`,
-    });
-    await workspace.setConfig("sqlHash", "v4");
-
-    const failed = await workspace.pulumi(["up", "--yes", "--skip-preview"], { allowFailure: true });
-
-    expect(failed.code, failed.output).not.to.equal(0);
-    expect(failed.output).to.include("bad key [REDACTED]");
-    expect(tokenLeaks(failed.output, token)).to.deep.equal([]);
-    sim.clearFaults();
-    expectSucceeded(await workspace.pulumi(["up", "--yes", "--skip-preview"]));
-    expect(await workspace.outputs()).to.include({ outcome: "rescheduled" });
-  });
-
-  it("8. SIGKILL of the CLI during a wait leaves no process behind; after pulumi cancel the next up applies no second reschedule", async () => {
-    sim.advance(PENDING_MS + RUNNING_MS);
-    expectSucceeded(await workspace.pulumi(["refresh", "--yes", "--skip-preview"]));
-    await workspace.setConfig("waitFor", "terminal");
-    await workspace.setConfig("sqlHash", "v5");
-    const applied = sim.appliedReschedules(SEED_JOB_ID);
-
-    const running = workspace.pulumi(["up", "--yes", "--skip-preview"], { allowFailure: true });
-    await pollUntil(() => (sim.appliedReschedules(SEED_JOB_ID) > applied ? true : undefined), {
-      what: "the reschedule",
-    });
-    sim.advance(PENDING_MS);
-    const since = sim.requests.length;
-    await pollUntil(() => (sim.requests.length > since ? true : undefined), {
-      what: "a poll of the running job",
-    });
-    workspace.signal("SIGKILL");
-    const killed = await running;
-    expect(killed.signal, killed.output).to.equal("SIGKILL");
-    // The language host, the Python program and the plugin each watch the engine and end without it.
-    const { remaining, ended } = await waitUntilNoProcessesIn(workspace.dir, 6_000);
-    for (const process of remaining) {
-      globalThis.process.kill(process.pid, "SIGKILL");
-    }
-    expect(
-      remaining.map((process) => process.command),
-      `processes left 6 s after the kill (ended: ${JSON.stringify(ended)})`,
-    ).to.deep.equal([]);
-    expect(sim.job(SEED_JOB_ID)).to.include({ state: "running" });
-
-    const canceled = await workspace.pulumi(["cancel", "--yes"]);
-    expect(canceled.output).to.match(CANCELED);
-    const next = workspace.pulumi(["up", "--yes", "--skip-preview"]);
-    const read = sim.requests.length;
-    await pollUntil(() => (sim.requests.length > read ? true : undefined), { what: "the next up's read" });
-    sim.advance(RUNNING_MS);
-    const result = await next;
-
-    expectSucceeded(result);
-    expect(sim.appliedReschedules(SEED_JOB_ID), "one reschedule for this change").to.equal(applied + 1);
-    expect(await workspace.outputs()).to.include({ outcome: "run_observed", state: "completed" });
-  });
+  // The language host, the Python program and the plugin each watch the engine and end without it.
+  it("8. SIGKILL of the CLI during a wait leaves no process behind; after pulumi cancel the next up applies no second reschedule", () =>
+    sigkillDuringWait(context(), { sqlHash: "v5" }));
 
   it("9. an explicit narrative.Provider with a secret token: its resource reads with that token, from its API", async () => {
     staging = await startSimulator({ frozen: true, token: stagingToken });
@@ -308,14 +187,7 @@ describe("e2e: a JobRerun from Python (examples/python) through the Python SDK a
     expectSucceeded(result.result);
     expect([...requests, ...result.requests], describeRequests(requests)).to.deep.equal([]);
     expect((await workspace.exportStack()).resources).to.have.length(0);
-    for (const file of await workspace.backendFiles()) {
-      const text = await fs.readFile(file, "utf8");
-      expect(tokenLeaks(text, token), file).to.deep.equal([]);
-      expect(tokenLeaks(text, stagingToken), file).to.deep.equal([]);
-    }
-    for (const command of workspace.transcript) {
-      expect(tokenLeaks(command.output, token), command.command).to.deep.equal([]);
-      expect(tokenLeaks(command.output, stagingToken), command.command).to.deep.equal([]);
-    }
+    await expectInNoStateFile(workspace, token, stagingToken);
+    expectInNoOutput(workspace, token, stagingToken);
   });
 });

@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator, type Simulator } from "../../provider/simulator";
 import { E2E_ROOT, PulumiWorkspace, REPO_ROOT, runCommand } from "../../scripts/pulumi-harness";
-import { tokenLeaks } from "../support/token-leaks";
+import { expectInNoOutput, expectInNoStateFile } from "../support/token-leaks";
 import { describeRequests, expectSucceeded, SEED_JOB_ID, watchRequests } from "../support/e2e-steps";
 import {
   askPlugin,
@@ -23,7 +23,9 @@ import {
   VERSION,
   type Archives,
 } from "../support/standalone";
-import { skipTheRestAfterAFailure } from "../support/e2e";
+import { cleanUpAfter, skipTheRestAfterAFailure } from "../support/e2e";
+import { configureLanguageStack } from "../support/language-scenarios";
+import { yamlProgram } from "../support/yaml-program";
 
 const SNAPSHOT_ID = "1724919539450264600";
 const SCHEMA = path.join(REPO_ROOT, "schema.json");
@@ -32,32 +34,6 @@ const QEMU = "/usr/bin/qemu-aarch64";
 const ARM64_SYSROOT = "/usr/aarch64-linux-gnu";
 /** Debian's Wine (package wine64, which .ci/run installs), to run the windows-amd64 executable. */
 const WINE = "/usr/lib/wine/wine64";
-
-/** The YAML program of the lifecycle: the plugin found in `pluginDir` (plugins.providers), as a project names it. */
-function program(project: string, pluginDir: string): string {
-  return `name: ${project}
-runtime: yaml
-plugins:
-  providers:
-    - name: narrative
-      path: ${JSON.stringify(pluginDir)}
-config:
-  sqlHash:
-    type: string
-resources:
-  rerun:
-    type: narrative:index:JobRerun
-    properties:
-      jobId: ${SEED_JOB_ID}
-      triggers:
-        sql: \${sqlHash}
-outputs:
-  outcome: \${rerun.outcome}
-  state: \${rerun.state}
-  rescheduleCount: \${rerun.rescheduleCount}
-  snapshotId: \${rerun.job["result"]["snapshot_id"]}
-`;
-}
 
 describe("e2e: the standalone plugin, with no Node.js on the machine's PATH", function () {
   this.timeout(180_000);
@@ -85,14 +61,7 @@ describe("e2e: the standalone plugin, with no Node.js on the machine's PATH", fu
     sim = await startSimulator({ frozen: true, token });
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    await workspace?.dispose();
-    await sim?.close();
-    for (const dir of dirs) {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
-  });
+  cleanUpAfter(() => ({ workspaces: [workspace], servers: [sim], dirs }));
 
   it("each archive holds the executable, LICENSE, README.md and the third-party notices; the checksums match", async () => {
     const unpacked = { "linux-amd64": amd64, "linux-arm64": arm64, "windows-amd64": windows };
@@ -199,7 +168,7 @@ describe("e2e: the standalone plugin, with no Node.js on the machine's PATH", fu
       this.timeout(120_000);
       await fs.mkdir(E2E_ROOT, { recursive: true });
       const dir = await fs.mkdtemp(path.join(E2E_ROOT, "narrative-standalone-"));
-      await fs.writeFile(path.join(dir, "Pulumi.yaml"), program("narrative-standalone", amd64));
+      await fs.writeFile(path.join(dir, "Pulumi.yaml"), yamlProgram("narrative-standalone", amd64));
       // PATH is the node-less directory for every command, and so for every plugin the CLI starts.
       const ws = await PulumiWorkspace.create({
         project: "narrative-standalone",
@@ -209,8 +178,7 @@ describe("e2e: the standalone plugin, with no Node.js on the machine's PATH", fu
         env: { PATH: nodeless },
       });
       workspace = ws;
-      await ws.configureNarrative(sim.url, token);
-      await ws.setConfig("sqlHash", "v1");
+      await configureLanguageStack({ workspace: ws, sim, token });
     });
 
     const ws = (): PulumiWorkspace => {
@@ -278,12 +246,8 @@ describe("e2e: the standalone plugin, with no Node.js on the machine's PATH", fu
       expectSucceeded(result);
       expect(requests, describeRequests(requests)).to.deep.equal([]);
       expect((await ws().exportStack()).resources).to.have.length(0);
-      for (const file of await ws().backendFiles()) {
-        expect(tokenLeaks(await fs.readFile(file, "utf8"), token), file).to.deep.equal([]);
-      }
-      for (const command of ws().transcript) {
-        expect(tokenLeaks(command.output, token), command.command).to.deep.equal([]);
-      }
+      await expectInNoStateFile(ws(), token);
+      expectInNoOutput(ws(), token);
       // Every command ran with the node-less PATH.
       expect(ws().env["PATH"]).to.equal(nodeless);
     });

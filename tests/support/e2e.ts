@@ -8,7 +8,12 @@ import type { IncomingMessage } from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { outputsFromState, type StoredOutputs } from "../../provider/jobrerun/decisions";
-import { REPO_ROOT, runCommand, type StateResource } from "../../scripts/pulumi-harness";
+import {
+  REPO_ROOT,
+  runCommand,
+  type PulumiWorkspace,
+  type StateResource,
+} from "../../scripts/pulumi-harness";
 
 /** A JobRerun's outputs as the state stores them, read as flat figures (status merged in, job parsed). */
 export function storedFigures(resource: StateResource | undefined): Record<string, unknown> {
@@ -29,6 +34,36 @@ export function skipTheRestAfterAFailure(): void {
   afterEach(function () {
     if (this.currentTest?.state === "failed") {
       failed = true;
+    }
+  });
+}
+
+/** What a suite made, for its after hook to end; an entry still undefined (its before hook failed first) is passed over. */
+export interface Leftovers {
+  workspaces?: readonly (PulumiWorkspace | undefined)[];
+  /** Simulators, release servers: anything that listens until closed. */
+  servers?: readonly ({ close(): Promise<void> } | undefined)[];
+  dirs?: readonly (string | undefined)[];
+}
+
+/**
+ * Declares the describe's after hook that disposes the workspaces (their stacks and homes), then closes the
+ * servers, then removes the directories. `leftovers` is read when the hook runs.
+ */
+export function cleanUpAfter(leftovers: () => Leftovers): void {
+  after(async function () {
+    this.timeout(60_000);
+    const { workspaces = [], servers = [], dirs = [] } = leftovers();
+    for (const workspace of workspaces) {
+      await workspace?.dispose();
+    }
+    for (const server of servers) {
+      await server?.close();
+    }
+    for (const dir of dirs) {
+      if (dir !== undefined) {
+        await fs.rm(dir, { recursive: true, force: true });
+      }
     }
   });
 }

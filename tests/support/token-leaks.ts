@@ -2,6 +2,9 @@
  * Finding a token in text that may hold it encoded, written independently of the package's redaction so that a
  * test does not grade the redaction by its own rules.
  */
+import { expect } from "chai";
+import { promises as fs } from "node:fs";
+import type { PulumiWorkspace } from "../../scripts/pulumi-harness";
 
 /** The token with some or all of its characters encoded the ways a server may echo them. */
 export const TOKEN_ENCODINGS: readonly [string, (token: string) => string][] = [
@@ -132,4 +135,28 @@ function base64Forms(token: string): string[] {
     }
   }
   return forms;
+}
+
+/** No form of any of `tokens` in the stack's backend files (state, backups, history), which must hold its state. */
+export async function expectInNoStateFile(workspace: PulumiWorkspace, ...tokens: string[]): Promise<void> {
+  const stateFiles = await workspace.backendFiles();
+  expect(
+    stateFiles.some((file) => file.endsWith(".json")),
+    "the backend holds the stack's state",
+  ).to.equal(true);
+  for (const file of stateFiles) {
+    const text = await fs.readFile(file, "utf8");
+    for (const token of tokens) {
+      expect(tokenLeaks(text, token), file).to.deep.equal([]);
+    }
+  }
+}
+
+/** No form of any of `tokens` in what any command the workspace ran printed. */
+export function expectInNoOutput(workspace: PulumiWorkspace, ...tokens: string[]): void {
+  for (const command of workspace.transcript) {
+    for (const token of tokens) {
+      expect(tokenLeaks(command.output, token), command.command).to.deep.equal([]);
+    }
+  }
 }
